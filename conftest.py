@@ -1,0 +1,32 @@
+"""Root pytest configuration: how nbval runs the notebooks under notebooks/.
+
+Notebook tests run the same code a learner runs, in quick mode (less data,
+fewer steps) and offline (no Hub), in the current virtual environment. The
+kernel that nbval starts inherits the environment variables set here.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # Every notebook is executed; outputs are compared only in cells marked
+    # "# NBVAL_CHECK_OUTPUT", after the sanitize file has masked volatile text.
+    config.option.nbval_lax = True
+    config.option.nbval_current_env = True
+    config.option.nbval_sanitize_with = str(ROOT / "tests" / "nbval_sanitize.cfg")
+    config.option.nbval_cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "900"))
+
+    os.environ["COURSE_QUICK"] = "1"
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    # The kernel runs inside notebooks/, so a relative data path is made absolute here.
+    data_dir = os.environ.get("COURSE_DATA_DIR")
+    if data_dir:
+        os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())

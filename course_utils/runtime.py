@@ -1,0 +1,152 @@
+"""The one setup call every notebook makes: seeds, device, mode, and a status block.
+
+``cu.setup()`` prints, in Chinese, what a learner or an instructor needs to
+know before running a lesson: library versions, the device, quick or full
+mode, and where the data, the checkpoint and the metric will come from and why.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+
+_TRUE = {"1", "true", "yes", "on"}
+LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate")
+# The ranges of requirements.txt for the libraries the lessons depend on
+# (tests/test_repo.py keeps the two in step).
+REQUIRED = {
+    "torch": ">=2.4,<3",
+    "transformers": ">=5.0,<6",
+    "datasets": ">=5.0,<6",
+    "accelerate": ">=1.0,<2",
+    "evaluate": ">=0.4.6,<0.5",
+    "scikit-learn": ">=1.5",
+    "matplotlib": ">=3.8",
+    "ipywidgets": ">=8.1,<9",
+}
+
+
+@dataclass(frozen=True)
+class CourseEnv:
+    """What ``setup()`` found; notebooks read ``env.device`` and ``env.quick``."""
+
+    device: str  # "cuda", "mps" or "cpu"
+    quick: bool
+    colab: bool
+    seed: int
+    data_source: str  # "mirror", "hub" or "sample"
+    checkpoint: str  # what to pass to from_pretrained
+    checkpoint_label: str
+    metric_source: str  # "hub" or "local"
+
+
+def quick_mode() -> bool:
+    """True when ``COURSE_QUICK`` asks for the short version of each lesson."""
+    return os.environ.get("COURSE_QUICK", "").strip().lower() in _TRUE
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def detect_device() -> str:
+    """cuda, then Apple mps, then cpu."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "未安装"
+
+
+def check_versions(verbose: bool = True) -> dict[str, bool]:
+    """Compare installed versions with the course's ranges; True means it fits."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    fits = {}
+    for package, spec in REQUIRED.items():
+        installed = _version(package)
+        ok = installed != "未安装" and Version(installed.split("+")[0]) in SpecifierSet(spec)
+        fits[package] = ok
+        if verbose:
+            mark = "✓" if ok else "✗ 请运行 pip install -r requirements.txt"
+            print(f"{package:<14}{installed:<16}需要 {spec:<14}{mark}")
+    return fits
+
+
+def quiet_warnings() -> None:
+    """Silence warnings that say nothing useful to a learner (no library is patched)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
+
+
+def _device_line(device: str, colab: bool) -> str:
+    import torch
+
+    if device == "cuda":
+        return f"GPU（{torch.cuda.get_device_name(0)}，共 {torch.cuda.device_count()} 块）"
+    if device == "mps":
+        return "Apple 芯片 GPU（mps）"
+    hint = "在 Colab 里可以用「代码执行程序 → 更改运行时类型」选 GPU" if colab else "没有 GPU，也能跑完，只是训练慢一些"
+    return f"CPU（{os.cpu_count()} 核；{hint}）"
+
+
+def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
+    """Seed everything, detect the environment and print the status block."""
+    from transformers import set_seed
+
+    from .checkpoint import choose_checkpoint
+    from .data import choose_data_source
+    from .hub import hub_status
+    from .metrics import choose_metric_source
+
+    quiet_warnings()
+    set_seed(seed)
+    colab = in_colab()
+    device = detect_device()
+    data = choose_data_source()
+    ckpt = choose_checkpoint()
+    metric = choose_metric_source()
+    env = CourseEnv(
+        device=device,
+        quick=quick_mode(),
+        colab=colab,
+        seed=seed,
+        data_source=data.kind,
+        checkpoint=ckpt.checkpoint,
+        checkpoint_label=ckpt.label,
+        metric_source=metric.kind,
+    )
+    if verbose:
+        versions = " · ".join(f"{name} {_version(name)}" for name in LIBRARIES)
+        data_names = {"mirror": "本地 MRPC 镜像", "hub": "Hub 上的 nyu-mll/glue", "sample": "课程自带小样本（仅演示）"}
+        metric_names = {"hub": "evaluate.load('glue', 'mrpc')", "local": "本地 glue_mrpc 模块"}
+        mode = "快速模式（COURSE_QUICK=1：同样的代码，更少的数据/步数）" if env.quick else "完整模式"
+        lines = [
+            "── 课程环境 ──────────────────────────────",
+            f"Python {platform.python_version()} · {versions}",
+            f"运行平台：{'Google Colab' if colab else '本地'} · 设备：{_device_line(device, colab)}",
+            f"运行模式：{mode} · 随机种子：{seed}",
+            f"Hub：{hub_status().reason}",
+            f"数据：{data_names[data.kind]}（{data.reason}）",
+            f"模型：{ckpt.label}（{ckpt.reason}）",
+            f"指标：{metric_names[metric.kind]}（{metric.reason}）",
+            "──────────────────────────────────────────",
+        ]
+        print("\n".join(lines), flush=True)
+    return env

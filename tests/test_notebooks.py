@@ -1,0 +1,100 @@
+"""Notebook hygiene: badge, install and setup cells first, clean JSON, nothing machine-specific.
+
+nbval executes the notebooks themselves (see the root conftest.py); these
+checks read the committed files.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course_utils import links
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home/\w+|Users/\w+)/|[A-Z]:\\\\Users")
+ALLOWED_CELL_METADATA = {"tags"}
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(cell):
+    return "".join(cell["source"])
+
+
+def _code_cells(nb):
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def test_notebooks_are_ordered_and_present():
+    names = [path.stem for path in NOTEBOOKS]
+    assert names[:3] == ["00_intro", "01_load_dataset", "02_preprocess"]
+    assert all(re.fullmatch(r"\d\d_[a-z_]+", name) for name in names)
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_title_cell_has_the_colab_badge_for_its_own_path(path):
+    first = _load(path)["cells"][0]
+    assert first["cell_type"] == "markdown"
+    text = _source(first)
+    assert text.startswith("# ")
+    assert links.colab_badge(f"notebooks/{path.name}") in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_install_then_setup_come_first(path):
+    install, setup = _code_cells(_load(path))[:2]
+    install_src = _source(install)
+    assert 'if "google.colab" in sys.modules:' in install_src
+    assert links.pip_source() in install_src
+    # Colab keeps its own torch: the install cell never names it.
+    assert not re.search(r"\btorch\b", install_src.split("sys.modules:", 1)[1])
+    setup_src = _source(setup)
+    assert "import course_utils as cu" in setup_src and "cu.setup(" in setup_src
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_clean_json(path):
+    nb = _load(path)
+    assert nb["nbformat"] == 4
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info", "colab", "accelerator"}
+    counts = []
+    for cell in nb["cells"]:
+        assert set(cell.get("metadata", {})) <= ALLOWED_CELL_METADATA, cell.get("metadata")
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"stored error output: {output.get('ename')}"
+        if cell["cell_type"] == "code" and cell["execution_count"] is not None:
+            counts.append(cell["execution_count"])
+    assert counts == sorted(counts) and len(set(counts)) == len(counts), "run the notebook top to bottom"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_machine_specific_paths(path):
+    text = path.read_text(encoding="utf-8")
+    assert not MACHINE_PATH.search(text), MACHINE_PATH.search(text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_ends_with_summary_and_exercises(path):
+    last = _source(_load(path)["cells"][-1])
+    assert "小结" in last and "练习" in last
+
+
+def test_links_sync_is_a_no_op_on_committed_notebooks(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for path in NOTEBOOKS:
+        (tmp_path / "notebooks" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        assert not links.sync_notebook(tmp_path / "notebooks" / path.name, tmp_path), path.name
+
+
+def test_links_sync_rewrites_a_stale_badge(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    target = tmp_path / "notebooks" / NOTEBOOKS[0].name
+    target.write_text(NOTEBOOKS[0].read_text(encoding="utf-8").replace(links.GITHUB_REPO, "old/place"), encoding="utf-8")
+    assert links.sync_notebook(target, tmp_path)
+    assert "old/place" not in target.read_text(encoding="utf-8")
