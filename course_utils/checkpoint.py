@@ -45,10 +45,7 @@ def packaged_checkpoint() -> str:
 def _looks_like_path(value: str) -> bool:
     """Hub ids are ``name`` or ``org/name``; anything else is taken as a folder."""
     return (
-        value.startswith((".", "/", "~"))
-        or "\\" in value
-        or value.count("/") > 1
-        or Path(value).expanduser().exists()
+        value.startswith((".", "/", "~")) or "\\" in value or value.count("/") > 1 or Path(value).expanduser().exists()
     )
 
 
@@ -57,7 +54,8 @@ def _check_local(folder: str) -> str:
     if not (path / "config.json").is_file():
         raise CheckpointError(
             f"COURSE_CHECKPOINT={folder}：这个文件夹不存在或里面没有 config.json，不是一个模型 checkpoint。",
-            "让它指向用 save_pretrained() 保存的模型文件夹，或改成 Hub 上的模型名（如 bert-base-uncased），或取消这个变量。",
+            "让它指向用 save_pretrained() 保存的模型文件夹，或改成 Hub 上的模型名"
+            "（如 bert-base-uncased），或取消这个变量。",
         )
     return str(path)
 
@@ -81,7 +79,9 @@ def _check_hub_id(model_id: str) -> None:
     try:
         cached = huggingface_hub.try_to_load_from_cache(model_id, "config.json")
     except HFValidationError as err:
-        raise CheckpointError(f"{model_id!r} 不是合法的模型名，也不是存在的文件夹。", "检查 COURSE_CHECKPOINT 的拼写。") from err
+        raise CheckpointError(
+            f"{model_id!r} 不是合法的模型名，也不是存在的文件夹。", "检查 COURSE_CHECKPOINT 的拼写。"
+        ) from err
     if not isinstance(cached, str):
         raise CheckpointError(
             f"连不上 Hub，本地缓存里也没有模型 {model_id!r}。",
@@ -89,7 +89,7 @@ def _check_hub_id(model_id: str) -> None:
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> CheckpointChoice:
     """Decide the checkpoint once per process (``choose_checkpoint.cache_clear()`` resets)."""
     override = os.environ.get("COURSE_CHECKPOINT", "").strip()

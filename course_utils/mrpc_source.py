@@ -62,13 +62,9 @@ def _read_lines(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as err:
-        raise DataSourceError(
-            f"数据目录 {path.parent} 里缺少文件 {path.name}。", _fix_hint()
-        ) from err
+        raise DataSourceError(f"数据目录 {path.parent} 里缺少文件 {path.name}。", _fix_hint()) from err
     except UnicodeDecodeError as err:
-        raise DataSourceError(
-            f"文件 {path} 不是 UTF-8 文本，无法读取（{err.reason}）。", _fix_hint()
-        ) from err
+        raise DataSourceError(f"文件 {path} 不是 UTF-8 文本，无法读取（{err.reason}）。", _fix_hint()) from err
     return text.splitlines()
 
 
@@ -89,7 +85,7 @@ def read_pairs(path: Path) -> list[dict]:
                 f"实际 {len(fields)} 列），文件可能被截断或改动过。",
                 _fix_hint(),
             )
-        rows.append(dict(zip(HEADER, fields)))
+        rows.append(dict(zip(HEADER, fields, strict=True)))
     return rows
 
 
@@ -131,7 +127,7 @@ def split_columns(folder: Path, layout: SourceLayout = MRPC_LAYOUT) -> dict[str,
     dev_ids = read_dev_ids(folder / layout.dev_ids)
     if layout.expected_rows is not None:
         found = (len(train_rows), len(test_rows), len(dev_ids))
-        for name, want, got in zip(layout.files, layout.expected_rows, found):
+        for name, want, got in zip(layout.files, layout.expected_rows, found, strict=True):
             if want != got:
                 raise DataSourceError(
                     f"文件 {name} 有 {got} 行数据，MRPC 原始文件应有 {want} 行：文件不完整或不是 MRPC。",

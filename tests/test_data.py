@@ -8,9 +8,7 @@ import pytest
 import course_utils as cu
 from course_utils import data as cu_data
 
-FIRST_TRAIN = (
-    'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .'
-)
+FIRST_TRAIN = 'Amrozi accused his brother , whom he called " the witness " , of deliberately distorting his evidence .'
 FIRST_VALIDATION = "He said the foodservice pie business doesn 't fit the company 's long-term growth strategy ."
 
 
@@ -44,7 +42,7 @@ def test_mirror_label_counts(mrpc):
 def test_mirror_rows_in_file_order(mrpc):
     assert mrpc["train"][0] == {
         "sentence1": FIRST_TRAIN,
-        "sentence2": "Referring to him as only \" the witness \" , Amrozi accused his brother of deliberately "
+        "sentence2": 'Referring to him as only " the witness " , Amrozi accused his brother of deliberately '
         "distorting his evidence .",
         "label": 1,
         "idx": 0,

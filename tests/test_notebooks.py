@@ -95,6 +95,8 @@ def test_links_sync_is_a_no_op_on_committed_notebooks(tmp_path):
 def test_links_sync_rewrites_a_stale_badge(tmp_path):
     (tmp_path / "notebooks").mkdir()
     target = tmp_path / "notebooks" / NOTEBOOKS[0].name
-    target.write_text(NOTEBOOKS[0].read_text(encoding="utf-8").replace(links.GITHUB_REPO, "old/place"), encoding="utf-8")
+    target.write_text(
+        NOTEBOOKS[0].read_text(encoding="utf-8").replace(links.GITHUB_REPO, "old/place"), encoding="utf-8"
+    )
     assert links.sync_notebook(target, tmp_path)
     assert "old/place" not in target.read_text(encoding="utf-8")

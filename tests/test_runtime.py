@@ -14,7 +14,17 @@ def test_setup_prints_the_status_block(capsys, monkeypatch, mrpc_dir):
     monkeypatch.setenv("COURSE_QUICK", "1")
     env = cu.setup(seed=7)
     out = capsys.readouterr().out
-    for fragment in ("transformers 5.", "datasets 5.", "torch", "设备", "快速模式", "本地 MRPC 镜像", "MiniLM", "glue_mrpc", "HF_HUB_OFFLINE"):
+    for fragment in (
+        "transformers 5.",
+        "datasets 5.",
+        "torch",
+        "设备",
+        "快速模式",
+        "本地 MRPC 镜像",
+        "MiniLM",
+        "glue_mrpc",
+        "HF_HUB_OFFLINE",
+    ):
         assert fragment in out, fragment
     assert env.quick and env.seed == 7 and env.data_source == "mirror" and env.metric_source == "local"
     assert env.device in {"cuda", "mps", "cpu"}
