@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course_utils import links
@@ -60,6 +61,7 @@ def test_install_then_setup_come_first(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_clean_json(path):
+    nbformat.validate(nbformat.read(path, as_version=4))  # the schema Jupyter itself checks
     nb = _load(path)
     assert nb["nbformat"] == 4
     assert set(nb["metadata"]) <= {"kernelspec", "language_info", "colab", "accelerator"}
