@@ -21,8 +21,7 @@ from .frontend import StaticFallbackBox, finish
 DEFAULT_SENTENCE1 = "The company said its quarterly profit rose 9 percent."
 DEFAULT_SENTENCE2 = "Quarterly profit was up 9 percent, according to the company."
 
-_TABLE = "border-collapse:collapse;font-family:monospace;font-size:90%"
-_CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left"
+_TABLE = "<table border='1' cellpadding='3' style='border-collapse:collapse;font-family:monospace'>"
 # token_type_ids 0 / 1: the two sentences of a pair
 _SEGMENT_COLORS = ("#e8f0fe", "#fdebd3")
 
@@ -51,7 +50,8 @@ class Explorer(StaticFallbackBox):
 
 
 def _cell(value, tag: str = "td", style: str = "") -> str:
-    return f"<{tag} style='{_CELL};{style}'>{html.escape(str(value))}</{tag}>"
+    attribute = f" style='{style}'" if style else ""
+    return f"<{tag}{attribute}>{html.escape(str(value))}</{tag}>"
 
 
 def _splits(dataset) -> dict:
@@ -107,7 +107,7 @@ def explore_dataset(raw_datasets, split: str | None = None, index: int = 0, stat
         )
         return (
             f"<div><p>划分 <b>{html.escape(split_control.value)}</b>，第 {i} 行（共 {len(dataset)} 行）</p>"
-            f"<table style='{_TABLE}'>{rows}</table></div>"
+            f"{_TABLE}{rows}</table></div>"
         )
 
     explorer = Explorer({"split": split_control, "index": index_control}, render)
@@ -150,7 +150,7 @@ def explore_tokenizer(
         decoded = tokenizer.decode(ids)
         return (
             f"<div><p>共 {len(ids)} 个 token。{note}</p>"
-            f"<div style='overflow-x:auto'><table style='{_TABLE}'>{''.join(rows)}</table></div>"
+            f"<div style='overflow-x:auto'>{_TABLE}{''.join(rows)}</table></div>"
             f"<p>解码回文本：<code>{html.escape(decoded)}</code></p></div>"
         )
 
@@ -269,7 +269,7 @@ class PaddingExplorer(Explorer):
             f"（填充占 {1 - real / dynamic_total:.0%}），填充到 max_length={self.max_length} 要算 {fixed_total} 个位置"
             f"（填充占 {1 - real / fixed_total:.0%}）。"
         )
-        return f"<div><table style='{_TABLE}'>{''.join(rows)}</table><p>{summary}</p></div>"
+        return f"<div>{_TABLE}{''.join(rows)}</table><p>{summary}</p></div>"
 
 
 def explore_padding(
