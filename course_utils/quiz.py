@@ -26,6 +26,7 @@ from .frontend import StaticFallbackBox, finish, widget_frontend_likely
 QUESTIONS_PATH = Path(__file__).with_name("quiz_questions.json")
 MODES = ("auto", "widgets", "text")
 AUTO_WIDTH = {"width": "auto"}
+RESUBMIT_NOTE = "（这道题第一次的作答已经计分，这次只看解析，不改变得分）"
 
 
 class QuizError(CourseError):
@@ -210,6 +211,10 @@ class Quiz:
             raise QuizError(f"没有第 {number} 题（共 {self.total} 题）", "题号从 1 开始，用 cu.show_quiz() 查看。")
         return self.questions[number - 1]
 
+    def is_scored(self, question_id: str) -> bool:
+        """Whether the question already has its scored (first) answer."""
+        return question_id in self.results
+
     def submit(self, question_id: str, selected_indices: Iterable[int]) -> Feedback:
         """Check an answer; the first submission of each question counts towards the score."""
         feedback = check_answer(question_id, selected_indices, self.questions)
@@ -264,9 +269,12 @@ def answer(question_number: int, choice: int | Iterable[int]) -> None:
     """Answer a question by number (1-based options; a list for multiple choice); prints feedback and score."""
     quiz = text_quiz()
     question = quiz.question(question_number)
+    scored_before = quiz.is_scored(question.id)
     feedback = quiz.submit(question.id, _as_indices(choice))
     print(f"第 {question_number} 题（{question.kind}）：{question.question}")
     print(feedback.text())
+    if scored_before:
+        print(RESUBMIT_NOTE)
     print(quiz.score_text())
 
 
@@ -324,13 +332,15 @@ class QuestionCard:
         return () if self.choice.value is None else (self.choice.value,)
 
     def submit(self) -> Feedback | None:
+        scored_before = self._quiz.is_scored(self.question.id)
         try:
             feedback = self._quiz.submit(self.question.id, self.selected())
         except QuizError as err:
             message = html.escape(f"{err.problem}。{err.fix}")
             self.feedback.value = f"<span style='color:#9a6700'>{message}</span>"
             return None
-        self.feedback.value = feedback.html()
+        note = f"<p><i>{html.escape(RESUBMIT_NOTE)}</i></p>" if scored_before else ""
+        self.feedback.value = feedback.html() + note
         self._on_submit()
         return feedback
 

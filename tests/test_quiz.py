@@ -204,6 +204,11 @@ def test_widget_can_be_driven_and_reset():
     assert "1 / 2" in w.score_label.value
     assert (w.quiz.score, w.quiz.answered) == (1, 2)
 
+    multiple.select(multiple.question.correct_indices)
+    multiple.submit_button.click()
+    assert "回答正确" in multiple.feedback.value and "已经计分" in multiple.feedback.value
+    assert "1 / 2" in w.score_label.value  # only the first answer counts
+
     w.reset_button.click()
     assert "0 / 0" in w.score_label.value
     assert single.feedback.value == "" and multiple.feedback.value == ""
@@ -258,6 +263,11 @@ def test_answer_prints_feedback_and_running_score(capsys):
     out = capsys.readouterr().out
     assert "还不对" in out and "1 / 2" in out
 
+    right = [i + 1 for i in questions[1].correct_indices]
+    cu.answer(2, right if questions[1].multiple else right[0])
+    out = capsys.readouterr().out
+    assert "回答正确" in out and "已经计分" in out and "1 / 2" in out
+
     cu.reset_quiz()
     assert "0 / 0" in capsys.readouterr().out
 
@@ -287,3 +297,14 @@ def test_no_widget_frontend_outside_a_kernel(monkeypatch):
 
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
     assert widget_frontend_likely() is False
+
+
+def test_notebook_07_shows_both_front_ends():
+    nb = json.loads((ROOT / "notebooks" / "07_recap_quiz.ipynb").read_text(encoding="utf-8"))
+    code = ["".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "code"]
+    assert any("cu.run_quiz()" in source for source in code)
+    answered = [cell for cell in nb["cells"] if cell["cell_type"] == "code" and "cu.answer(" in "".join(cell["source"])]
+    assert answered, "the notebook demonstrates the text front end"
+    for cell in answered:  # executed, and the stored output shows the feedback and the score
+        text = "".join("".join(output.get("text", "")) for output in cell["outputs"])
+        assert "当前得分" in text and ("回答正确" in text or "还不对" in text)
