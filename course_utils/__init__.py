@@ -7,8 +7,10 @@ test runs); learner-facing code keeps the canonical library calls.
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
+from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
+from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
 
 __all__ = [
@@ -17,16 +19,26 @@ __all__ = [
     "CourseError",
     "DataSourceError",
     "MetricError",
+    "Quiz",
+    "answer",
+    "check_answer",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
     "detect_device",
+    "explore_dataset",
+    "explore_padding",
+    "explore_tokenizer",
     "hub_status",
     "in_colab",
     "load_dataset",
     "load_metric",
     "packaged_checkpoint",
     "quick_mode",
+    "quiz_widget",
+    "reset_quiz",
     "resolve_checkpoint",
+    "run_quiz",
     "setup",
+    "show_quiz",
 ]
