@@ -1,0 +1,80 @@
+"""course_utils.recipes: TrainingArguments keyword dicts for the course's and the fast CPU recipe."""
+
+import pytest
+from transformers import TrainingArguments
+
+import course_utils as cu
+from course_utils import recipes
+
+
+@pytest.mark.parametrize("bf16", [True, False, None])
+def test_fast_recipe_is_accepted_by_training_arguments(tmp_path, bf16):
+    kwargs = cu.fast_cpu_recipe("cpu", bf16=bf16)
+    args = TrainingArguments(output_dir=str(tmp_path), **kwargs)
+    assert args.use_cpu and args.train_sampling_strategy == "group_by_length"
+    assert args.bf16 is (cu.cpu_supports_bf16() if bf16 is None else bf16)
+    assert not args.fp16
+    # warmup_steps below 1 is a ratio of the total steps
+    assert args.get_warmup_steps(100) == 10
+
+
+def test_course_recipe_is_the_course_defaults(tmp_path):
+    args = TrainingArguments(output_dir=str(tmp_path), **cu.course_recipe())
+    assert args.per_device_train_batch_size == 8
+    assert args.learning_rate == pytest.approx(5e-5)
+    assert args.num_train_epochs == 3
+    assert not args.bf16 and not args.fp16
+    assert args.train_sampling_strategy == "random"
+    assert args.eval_strategy == "epoch"
+
+
+def test_fast_recipe_differs_from_the_course_where_it_claims():
+    course, fast = cu.course_recipe(), cu.fast_cpu_recipe("cpu", bf16=False)
+    assert fast["per_device_train_batch_size"] > course["per_device_train_batch_size"]
+    assert fast["learning_rate"] > course["learning_rate"]
+    assert fast["num_train_epochs"] < course["num_train_epochs"]
+    assert "bf16" not in fast
+
+
+def test_no_bf16_on_a_cpu_without_it(monkeypatch, tmp_path):
+    # Simulate a CPU without native bf16: detection says no, so the recipe stays fp32 and still works.
+    monkeypatch.setattr(recipes, "cpu_supports_bf16", lambda: False)
+    kwargs = recipes.fast_cpu_recipe("cpu")
+    assert "bf16" not in kwargs
+    assert not TrainingArguments(output_dir=str(tmp_path), **kwargs).bf16
+
+
+def test_bf16_on_cpu_needs_use_cpu(tmp_path):
+    # Why the recipe sets use_cpu=True: the Trainer refuses bf16 on a machine without a bf16 GPU otherwise.
+    kwargs = cu.fast_cpu_recipe("cpu", bf16=True)
+    assert kwargs["use_cpu"] is True
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA machine accepts bf16 without use_cpu")
+    kwargs.pop("use_cpu")
+    with pytest.raises(ValueError):
+        TrainingArguments(output_dir=str(tmp_path), **kwargs)
+
+
+def test_cpu_bf16_detection_returns_a_bool():
+    assert isinstance(cu.cpu_supports_bf16(), bool)
+
+
+def test_other_devices():
+    assert "use_cpu" not in cu.fast_cpu_recipe("mps")
+    assert not cu.fast_cpu_recipe("mps").get("bf16")
+    cuda = cu.fast_cpu_recipe("cuda", bf16=False)
+    assert cuda.get("fp16") and not cuda.get("bf16")
+    assert cu.fast_cpu_recipe("cuda", bf16=True).get("bf16")
+
+
+def test_recipe_by_name_and_description():
+    assert cu.recipe("course") == cu.course_recipe()
+    assert cu.recipe("fast", "cpu", bf16=False) == cu.fast_cpu_recipe("cpu", bf16=False)
+    with pytest.raises(ValueError, match="未知的配方"):
+        cu.recipe("turbo")
+    text = cu.describe_recipe("fast", "cpu", bf16=True)
+    assert "bf16" in text and "group_by_length" in text and "学习率" in text
+    assert "fp32" in cu.describe_recipe("fast", "cpu", bf16=False)
+    assert "fp32" in cu.describe_recipe("course")
