@@ -11,7 +11,7 @@ from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
 from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
-from .recipes import course_recipe, cpu_supports_bf16, describe_recipe, fast_cpu_recipe, recipe
+from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "choose_checkpoint",
     "choose_data_source",
     "course_recipe",
-    "cpu_supports_bf16",
     "describe_recipe",
     "detect_device",
     "explore_dataset",

@@ -12,7 +12,7 @@ def test_fast_recipe_is_accepted_by_training_arguments(tmp_path, bf16):
     kwargs = cu.fast_cpu_recipe("cpu", bf16=bf16)
     args = TrainingArguments(output_dir=str(tmp_path), **kwargs)
     assert args.use_cpu and args.train_sampling_strategy == "group_by_length"
-    assert args.bf16 is (cu.cpu_supports_bf16() if bf16 is None else bf16)
+    assert args.bf16 is (recipes.cpu_supports_bf16() if bf16 is None else bf16)
     assert not args.fp16
     # warmup_steps below 1 is a ratio of the total steps
     assert args.get_warmup_steps(100) == 10
@@ -58,7 +58,7 @@ def test_bf16_on_cpu_needs_use_cpu(tmp_path):
 
 
 def test_cpu_bf16_detection_returns_a_bool():
-    assert isinstance(cu.cpu_supports_bf16(), bool)
+    assert isinstance(recipes.cpu_supports_bf16(), bool)
 
 
 def test_other_devices():
