@@ -124,3 +124,23 @@ def describe_recipe(name: str, device: str = "cpu", bf16: bool | None = None) ->
     ]
     lines += [f"  - {note}" for note in RECIPE_NOTES[name]]
     return "\n".join(lines)
+
+
+def loop_settings(name: str, device: str = "cpu", bf16: bool | None = None) -> dict:
+    """The same recipe for a hand-written or Accelerate training loop (``scripts/train_mrpc.py --recipe``).
+
+    Returns ``epochs``, ``batch_size``, ``learning_rate``, ``weight_decay``,
+    ``warmup_ratio`` (fraction of the steps), ``group_by_length`` and
+    ``mixed_precision`` ("no", "fp16" or "bf16", as ``Accelerator`` takes it).
+    """
+    kwargs = recipe(name, device, bf16=bf16)
+    warmup = kwargs.get("warmup_steps", 0)
+    return {
+        "epochs": int(kwargs["num_train_epochs"]),
+        "batch_size": kwargs["per_device_train_batch_size"],
+        "learning_rate": kwargs["learning_rate"],
+        "weight_decay": kwargs.get("weight_decay", 0.0),
+        "warmup_ratio": warmup if warmup < 1 else 0.0,
+        "group_by_length": kwargs.get("train_sampling_strategy") == "group_by_length",
+        "mixed_precision": "bf16" if kwargs.get("bf16") else ("fp16" if kwargs.get("fp16") else "no"),
+    }

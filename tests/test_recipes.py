@@ -78,3 +78,24 @@ def test_recipe_by_name_and_description():
     assert "bf16" in text and "group_by_length" in text and "学习率" in text
     assert "fp32" in cu.describe_recipe("fast", "cpu", bf16=False)
     assert "fp32" in cu.describe_recipe("course")
+
+
+def test_loop_settings_match_the_training_arguments():
+    fast = recipes.loop_settings("fast", "cpu", bf16=True)
+    kwargs = cu.fast_cpu_recipe("cpu", bf16=True)
+    assert fast["batch_size"] == kwargs["per_device_train_batch_size"]
+    assert fast["learning_rate"] == kwargs["learning_rate"]
+    assert fast["epochs"] == kwargs["num_train_epochs"]
+    assert fast["warmup_ratio"] == pytest.approx(0.1)
+    assert fast["group_by_length"] and fast["mixed_precision"] == "bf16"
+    assert recipes.loop_settings("fast", "cpu", bf16=False)["mixed_precision"] == "no"
+    course = recipes.loop_settings("course")
+    assert course == {
+        "epochs": 3,
+        "batch_size": 8,
+        "learning_rate": 5e-5,
+        "weight_decay": 0.0,
+        "warmup_ratio": 0.0,
+        "group_by_length": False,
+        "mixed_precision": "no",
+    }
