@@ -104,7 +104,9 @@ def load_tokenized(tokenizer_only: bool = False):
 # --------------------------------------------------------------------------- 1. fine-tuning (worker)
 
 
-def finetune_worker(recipe_name: str, seed: int, max_samples: int | None, bf16: bool | None) -> dict:
+def finetune_worker(
+    recipe_name: str, seed: int, max_samples: int | None, bf16: bool | None, override: dict | None = None
+) -> dict:
     """Fine-tune once with a recipe and return timings, metrics and peak memory (runs in a subprocess)."""
     import numpy as np
     import transformers
@@ -125,6 +127,7 @@ def finetune_worker(recipe_name: str, seed: int, max_samples: int | None, bf16: 
     kwargs = recipe(recipe_name, device, bf16=bf16)
     # Both recipes are timed the same way: training only, then one evaluation on the validation set.
     kwargs.update(eval_strategy="no", save_strategy="no", logging_strategy="no", disable_tqdm=True, seed=seed)
+    kwargs.update(override or {})  # --override: try other settings (hyperparameter exploration)
     if max_samples:
         kwargs["max_steps"] = max(1, math.ceil(max_samples / kwargs["per_device_train_batch_size"]))
     set_seed(seed)
@@ -159,6 +162,7 @@ def finetune_worker(recipe_name: str, seed: int, max_samples: int | None, bf16: 
     return {
         "recipe": recipe_name,
         "seed": seed,
+        "override": override or {},
         "bf16": bool(kwargs.get("bf16")),
         "batch_size": args.per_device_train_batch_size,
         "learning_rate": args.learning_rate,
@@ -466,6 +470,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--bf16", dest="bf16", action="store_true", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-bf16", dest="bf16", action="store_false", help=argparse.SUPPRESS)
+    parser.add_argument("--override", type=json.loads, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -475,7 +480,7 @@ def main(argv=None) -> dict:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.worker:
         max_samples = SHORT_TRAIN_SAMPLES if args.short else None
-        result = finetune_worker(args.worker, args.seed, max_samples, args.bf16)
+        result = finetune_worker(args.worker, args.seed, max_samples, args.bf16, args.override)
         args.result.write_text(json.dumps(result), encoding="utf-8")
         return result
 
