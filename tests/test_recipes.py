@@ -32,7 +32,7 @@ def test_fast_recipe_differs_from_the_course_where_it_claims():
     course, fast = cu.course_recipe(), cu.fast_cpu_recipe("cpu", bf16=False)
     assert fast["per_device_train_batch_size"] > course["per_device_train_batch_size"]
     assert fast["learning_rate"] > course["learning_rate"]
-    assert fast["num_train_epochs"] < course["num_train_epochs"]
+    assert fast["num_train_epochs"] == course["num_train_epochs"]
     assert "bf16" not in fast
 
 
