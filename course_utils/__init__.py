@@ -9,6 +9,8 @@ from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
 from .hub import hub_status
 from .metrics import load_metric
+from .padding import PaddingStats, measure_throughput, padding_from_lengths, padding_stats
+from .plots import plot_length_histogram
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "CourseError",
     "DataSourceError",
     "MetricError",
+    "PaddingStats",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
@@ -25,7 +28,11 @@ __all__ = [
     "in_colab",
     "load_dataset",
     "load_metric",
+    "measure_throughput",
     "packaged_checkpoint",
+    "padding_from_lengths",
+    "padding_stats",
+    "plot_length_histogram",
     "quick_mode",
     "resolve_checkpoint",
     "setup",
