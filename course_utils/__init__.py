@@ -9,7 +9,7 @@ from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
 from .hub import hub_status
 from .metrics import load_metric
-from .padding import PaddingStats, measure_throughput, padding_from_lengths, padding_stats
+from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
 from .plots import plot_length_histogram
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
 
@@ -23,6 +23,7 @@ __all__ = [
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
+    "compare_throughput",
     "detect_device",
     "hub_status",
     "in_colab",

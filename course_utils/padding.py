@@ -9,7 +9,7 @@ the library (samplers, ``DataLoader``, the data collator) in the notebook.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -99,19 +99,10 @@ def _synchronize(device) -> None:
         torch.mps.synchronize()
 
 
-def measure_throughput(model, dataloader: Iterable, steps: int, device="cpu", optimizer=None, warmup: int = 1) -> float:
-    """Train for real on ``dataloader`` and return the speed in samples per second.
-
-    Each step is a full optimizer step (forward, loss, backward, ``optimizer.step()``),
-    as in the training loop of lesson 05. The first ``warmup`` batches are run but not
-    timed (first-call overhead); then up to ``steps`` batches are timed, including
-    fetching and collating them. Without ``optimizer`` an ``AdamW(lr=5e-5)`` is created.
-    Batches must carry ``labels`` so the model returns a loss.
-    """
+def _trainer(model, device, optimizer):
+    """Move ``model`` to ``device`` in train mode; return a function doing one optimizer step on a batch."""
     import torch
 
-    if steps < 1:
-        raise ValueError("steps 至少为 1")
     model.to(device)
     model.train()
     if optimizer is None:
@@ -125,17 +116,54 @@ def measure_throughput(model, dataloader: Iterable, steps: int, device="cpu", op
         optimizer.zero_grad()
         return len(batch["input_ids"])
 
-    iterator = iter(dataloader)
-    for batch in islice(iterator, warmup):
-        train_step(batch)
-    _synchronize(device)
-    samples = timed = 0
-    start = time.perf_counter()
-    for batch in islice(iterator, steps):
-        samples += train_step(batch)
-        timed += 1
-    _synchronize(device)
-    seconds = time.perf_counter() - start
-    if timed == 0:
-        raise ValueError(f"数据加载器在热身的 {warmup} 步之后没有剩下的批次可以计时：多给几个批次，或减小 warmup")
-    return samples / seconds
+    return train_step
+
+
+def measure_throughput(model, dataloader: Iterable, steps: int, device="cpu", optimizer=None, warmup: int = 1) -> float:
+    """Train for real on ``dataloader`` and return the speed in samples per second.
+
+    Each step is a full optimizer step (forward, loss, backward, ``optimizer.step()``),
+    as in the training loop of lesson 05. The first ``warmup`` batches are run but not
+    timed (first-call overhead); then up to ``steps`` batches are timed, including
+    fetching and collating them. Without ``optimizer`` an ``AdamW(lr=5e-5)`` is created.
+    Batches must carry ``labels`` so the model returns a loss.
+    """
+    return compare_throughput(model, {"": dataloader}, steps, device, optimizer, warmup)[""]
+
+
+def compare_throughput(
+    model, dataloaders: Mapping[str, Iterable], steps: int, device="cpu", optimizer=None, warmup: int = 1
+) -> dict[str, float]:
+    """Samples per second of real training steps on each dataloader, measured turn by turn.
+
+    Like :func:`measure_throughput`, but the dataloaders take turns one step at a
+    time (a, b, c, a, b, c, ...), so a change in background load while measuring
+    (other programs on a shared machine) hits every dataloader alike.
+    """
+    if steps < 1:
+        raise ValueError("steps 至少为 1")
+    train_step = _trainer(model, device, optimizer)
+    iterators = {name: iter(loader) for name, loader in dataloaders.items()}
+    for iterator in iterators.values():
+        for batch in islice(iterator, warmup):
+            train_step(batch)
+    samples = dict.fromkeys(iterators, 0)
+    seconds = dict.fromkeys(iterators, 0.0)
+    active = dict(iterators)
+    for _ in range(steps):
+        for name, iterator in list(active.items()):
+            _synchronize(device)
+            start = time.perf_counter()
+            batch = next(iterator, None)
+            if batch is None:
+                del active[name]
+                continue
+            samples[name] += train_step(batch)
+            _synchronize(device)
+            seconds[name] += time.perf_counter() - start
+    empty = [name for name, timed in samples.items() if timed == 0]
+    if empty:
+        raise ValueError(
+            f"数据加载器 {empty} 在热身的 {warmup} 步之后没有剩下的批次可以计时：多给几个批次，或减小 warmup"
+        )
+    return {name: samples[name] / seconds[name] for name in iterators}

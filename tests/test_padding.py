@@ -144,3 +144,19 @@ def test_measure_throughput_uses_the_given_optimizer_and_needs_timed_batches():
     assert optimizer.state, "the given optimizer was not stepped"
     with pytest.raises(ValueError, match="热身"):
         cu.measure_throughput(model, tiny_loader(batches=1), steps=1, optimizer=optimizer)
+
+
+def test_compare_throughput_takes_turns_and_reports_every_loader():
+    model = tiny_model()
+    order = []
+
+    def recording(name, loader):
+        for batch in loader:
+            order.append(name)
+            yield batch
+
+    loaders = {"short": recording("short", tiny_loader(width=4)), "long": recording("long", tiny_loader(width=12))}
+    speeds = cu.compare_throughput(model, loaders, steps=3, device="cpu")
+    assert set(speeds) == {"short", "long"} and all(v > 0 for v in speeds.values())
+    # One warm-up batch each, then strictly alternating steps.
+    assert order == ["short", "long"] + ["short", "long"] * 3
