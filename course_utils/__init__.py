@@ -10,6 +10,8 @@ from .errors import CheckpointError, CourseError, DataSourceError, MetricError
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
+from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
+from .plots import plot_length_histogram
 from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
 from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
@@ -20,12 +22,14 @@ __all__ = [
     "CourseError",
     "DataSourceError",
     "MetricError",
+    "PaddingStats",
     "Quiz",
     "answer",
     "check_answer",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
+    "compare_throughput",
     "course_recipe",
     "describe_recipe",
     "detect_device",
@@ -37,7 +41,11 @@ __all__ = [
     "in_colab",
     "load_dataset",
     "load_metric",
+    "measure_throughput",
     "packaged_checkpoint",
+    "padding_from_lengths",
+    "padding_stats",
+    "plot_length_histogram",
     "quick_mode",
     "quiz_widget",
     "recipe",
