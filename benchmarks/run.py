@@ -239,6 +239,8 @@ def padding_benchmark(short: bool, steps: int | None = None, batch_size: int = 8
     from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, set_seed
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
+    from course_utils.padding import padding_stats
+
     _, checkpoint, tokenizer, tokenized = load_tokenized()
     train = tokenized["train"]
     train.set_format("torch")
@@ -258,13 +260,8 @@ def padding_benchmark(short: bool, steps: int | None = None, batch_size: int = 8
             else RandomSampler(train, generator=generator)
         )
         loader = DataLoader(train, batch_size=batch_size, sampler=sampler, collate_fn=collator)
-        real = total = 0
-        batches = []
-        for batch in loader:
-            mask = batch["attention_mask"]
-            real += int(mask.sum())
-            total += mask.numel()
-            batches.append(batch)
+        batches = list(loader)  # one epoch of collated batches
+        stats = padding_stats(batches)  # course_utils.padding: real vs padding tokens from the attention masks
         # Timed batches are spread evenly over the epoch (grouped batches are sorted inside each mega-batch).
         batches = batches[:: max(1, len(batches) // (steps + 2))][: steps + 2]
         set_seed(seed)
@@ -288,8 +285,8 @@ def padding_benchmark(short: bool, steps: int | None = None, batch_size: int = 8
         results.append(
             {
                 "strategy": name,
-                "padding_share": 1 - real / total,
-                "mean_width": total / len(train),
+                "padding_share": stats.share,
+                "mean_width": stats.mean_width,
                 "steps": steps,
                 "samples_per_s": timed / elapsed,
             }
