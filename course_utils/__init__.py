@@ -7,11 +7,13 @@ test runs); learner-facing code keeps the canonical library calls.
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
+from .evaluation import misclassified
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
-from .plots import plot_length_histogram
+from .plots import plot_confusion_matrix, plot_length_histogram, plot_training_history
+from .precision import cpu_supports_bf16, mixed_precision_args
 from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
 from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
@@ -31,6 +33,7 @@ __all__ = [
     "choose_data_source",
     "compare_throughput",
     "course_recipe",
+    "cpu_supports_bf16",
     "describe_recipe",
     "detect_device",
     "explore_dataset",
@@ -42,10 +45,14 @@ __all__ = [
     "load_dataset",
     "load_metric",
     "measure_throughput",
+    "misclassified",
+    "mixed_precision_args",
     "packaged_checkpoint",
     "padding_from_lengths",
     "padding_stats",
+    "plot_confusion_matrix",
     "plot_length_histogram",
+    "plot_training_history",
     "quick_mode",
     "quiz_widget",
     "recipe",

@@ -1,6 +1,92 @@
-"""Plots for the lessons; each function returns a matplotlib Figure (text in English: no CJK font needed)."""
+"""Figures for the lessons: token-length histogram, training curves and a confusion matrix.
+
+Each function takes plain data (a Trainer's ``state.log_history``, label
+lists) and returns a matplotlib ``Figure``; the notebook displays it.
+Figure text is English: stock matplotlib (and Colab) has no CJK font, so
+Chinese would render as empty boxes.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Keys in an evaluation log entry that are timings, not model quality.
+_EVAL_TIMING_SUFFIXES = ("_runtime", "_samples_per_second", "_steps_per_second")
+
+
+def plot_training_history(log_history: Sequence[dict]):
+    """Training/validation loss over steps, and validation metrics over epochs.
+
+    ``log_history`` is ``trainer.state.log_history``: a list of dicts, with
+    ``loss`` in training logs and ``eval_*`` keys in evaluation logs.
+    Returns a Figure with two panels; a panel says so when it has nothing to show.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    train = [entry for entry in log_history if "loss" in entry and "step" in entry]
+    evals = [entry for entry in log_history if "eval_loss" in entry]
+    metric_names = sorted(
+        {
+            key
+            for entry in evals
+            for key in entry
+            if key.startswith("eval_") and key != "eval_loss" and not key.endswith(_EVAL_TIMING_SUFFIXES)
+        }
+    )
+
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    if train:
+        loss_ax.plot([e["step"] for e in train], [e["loss"] for e in train], label="training loss")
+    if evals:
+        loss_ax.plot([e["step"] for e in evals], [e["eval_loss"] for e in evals], "o--", label="validation loss")
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("loss")
+    loss_ax.set_title("Loss")
+    if train or evals:
+        loss_ax.legend()
+    else:
+        loss_ax.text(0.5, 0.5, "no training logs", ha="center", va="center", transform=loss_ax.transAxes)
+
+    for name in metric_names:
+        points = [(e["epoch"], e[name]) for e in evals if name in e]
+        metric_ax.plot([p[0] for p in points], [p[1] for p in points], "o-", label=name.removeprefix("eval_"))
+    metric_ax.set_xlabel("epoch")
+    metric_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    metric_ax.set_title("Validation metrics")
+    if metric_names:
+        metric_ax.legend()
+    else:
+        message = "no evaluation metrics\n(set eval_strategy and compute_metrics)"
+        metric_ax.text(0.5, 0.5, message, ha="center", va="center", transform=metric_ax.transAxes)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(labels: Sequence[int], preds: Sequence[int], label_names: Sequence[str]):
+    """Confusion matrix of ``preds`` against gold ``labels`` (rows: gold, columns: predicted).
+
+    Every class in ``label_names`` gets a row and a column, even when the
+    predictions never use it. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ConfusionMatrixDisplay.from_predictions(
+        list(labels),
+        list(preds),
+        labels=list(range(len(label_names))),
+        display_labels=list(label_names),
+        cmap="Blues",
+        colorbar=False,
+        ax=ax,
+    )
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("gold label")
+    ax.set_title("Validation confusion matrix")
+    fig.tight_layout()
+    return fig
 
 
 def plot_length_histogram(lengths, max_length: int | None = None, bins: int = 40, title: str | None = None):

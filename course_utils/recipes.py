@@ -12,7 +12,7 @@ accuracy 0.801 ± 0.013 / F1 0.861 ± 0.010 (seeds 42-44).
 
 from __future__ import annotations
 
-import sys
+from .precision import cpu_supports_bf16  # one detector for the whole package
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
 COURSE = {
@@ -60,28 +60,6 @@ RECIPE_NOTES = {
         "只在训练结束后评估一次（eval_strategy='no'），需要曲线时再改回 'epoch'。",
     ],
 }
-
-
-def cpu_supports_bf16() -> bool:
-    """True when this CPU computes bfloat16 natively (AVX512-BF16 or AMX), so autocast pays off."""
-    import torch
-
-    cpu = getattr(torch, "cpu", None)
-    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
-        check = getattr(cpu, probe, None)
-        try:
-            if check is not None and check():
-                return True
-        except Exception:  # an unusual build: fall back to the flags the kernel reports
-            pass
-    if sys.platform.startswith("linux"):
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8") as handle:
-                flags = handle.read()
-        except OSError:
-            return False
-        return "avx512_bf16" in flags or "amx_bf16" in flags
-    return False
 
 
 def course_recipe() -> dict:

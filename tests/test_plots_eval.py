@@ -1,0 +1,209 @@
+"""course_utils.plots / evaluation / precision on a real (tiny) Trainer run.
+
+A BERT with one small layer, built from a config (no download), trains for a
+few steps on MRPC-format rows from the course's sample files, so the
+log_history and predictions the helpers receive are the ones a Trainer makes.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from sklearn.metrics import confusion_matrix
+
+import course_utils as cu
+from course_utils import precision
+from course_utils.data import SAMPLE_DIR, SAMPLE_LAYOUT, build_from_source_files
+
+TRAIN_ROWS = 16
+EPOCHS = 2
+BATCH = 8
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """The course's MRPC-format sample (train/validation/test), built without any cache."""
+    return build_from_source_files(SAMPLE_DIR, SAMPLE_LAYOUT)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(sample, tmp_path_factory):
+    """Train a tiny BERT for 2 epochs with per-epoch evaluation; return (trainer, predictions)."""
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        BertConfig,
+        BertForSequenceClassification,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+    )
+
+    tokenizer = AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=2,
+    )
+    model = BertForSequenceClassification(config)
+
+    def tokenize_function(example):
+        return tokenizer(example["sentence1"], example["sentence2"], truncation=True, max_length=128)
+
+    tokenized = sample.map(tokenize_function, batched=True)
+    metric = cu.load_metric("glue", "mrpc", announce=False)
+
+    def compute_metrics(eval_preds):
+        logits, labels = eval_preds
+        return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)
+
+    args = TrainingArguments(
+        str(tmp_path_factory.mktemp("trainer")),
+        num_train_epochs=EPOCHS,
+        per_device_train_batch_size=BATCH,
+        eval_strategy="epoch",
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        use_cpu=True,
+    )
+    trainer = Trainer(
+        model,
+        args,
+        train_dataset=tokenized["train"].select(range(TRAIN_ROWS)),
+        eval_dataset=tokenized["validation"],
+        data_collator=DataCollatorWithPadding(tokenizer=tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+    )
+    trainer.train()
+    return trainer, trainer.predict(tokenized["validation"])
+
+
+def _lines_by_label(ax):
+    return {line.get_label(): line for line in ax.get_lines()}
+
+
+def test_training_history_plots_the_trainer_log(tiny_run):
+    trainer, _ = tiny_run
+    history = trainer.state.log_history
+    fig = cu.plot_training_history(history)
+    try:
+        assert isinstance(fig, Figure)
+        loss_ax, metric_ax = fig.axes
+        train_line = _lines_by_label(loss_ax)["training loss"]
+        train_logs = [e for e in history if "loss" in e]
+        assert len(train_logs) == EPOCHS * TRAIN_ROWS // BATCH  # logging_steps=1
+        assert list(train_line.get_xdata()) == [e["step"] for e in train_logs]
+        assert list(train_line.get_ydata()) == pytest.approx([e["loss"] for e in train_logs])
+        eval_line = _lines_by_label(loss_ax)["validation loss"]
+        assert len(eval_line.get_xdata()) == EPOCHS
+        metrics = _lines_by_label(metric_ax)
+        assert set(metrics) == {"accuracy", "f1"}  # timings (eval_runtime, ...) are left out
+        evals = [e for e in history if "eval_accuracy" in e]
+        assert list(metrics["accuracy"].get_xdata()) == [e["epoch"] for e in evals]
+        assert list(metrics["f1"].get_ydata()) == pytest.approx([e["eval_f1"] for e in evals])
+    finally:
+        plt.close(fig)
+
+
+def test_training_history_without_evaluation_still_returns_a_figure():
+    fig = cu.plot_training_history([{"loss": 0.7, "step": 10, "epoch": 0.5}, {"train_runtime": 1.0, "step": 20}])
+    try:
+        assert isinstance(fig, Figure)
+        assert len(_lines_by_label(fig.axes[0])) == 1
+        assert fig.axes[1].get_lines() == []
+        assert "eval_strategy" in " ".join(text.get_text() for text in fig.axes[1].texts)
+    finally:
+        plt.close(fig)
+
+
+def test_confusion_matrix_counts_match_sklearn(tiny_run, sample):
+    _, predictions = tiny_run
+    preds = np.argmax(predictions.predictions, axis=-1)
+    labels = predictions.label_ids
+    names = sample["validation"].features["label"].names
+    fig = cu.plot_confusion_matrix(labels, preds, names)
+    try:
+        assert isinstance(fig, Figure)
+        ax = fig.axes[0]
+        shown = np.asarray(ax.images[0].get_array())
+        np.testing.assert_array_equal(shown, confusion_matrix(labels, preds, labels=[0, 1]))
+        assert [t.get_text() for t in ax.get_xticklabels()] == names
+        assert int(shown.sum()) == len(sample["validation"])
+    finally:
+        plt.close(fig)
+
+
+def test_confusion_matrix_keeps_a_class_that_never_occurs():
+    labels, preds = [1, 1, 1], [1, 1, 1]  # e.g. a tiny subset with no "not_equivalent" pair at all
+    fig = cu.plot_confusion_matrix(labels, preds, ["not_equivalent", "equivalent"])
+    try:
+        shown = np.asarray(fig.axes[0].images[0].get_array())
+        np.testing.assert_array_equal(shown, [[0, 0], [0, 3]])
+    finally:
+        plt.close(fig)
+
+
+def test_misclassified_returns_the_wrong_rows(sample):
+    validation = sample["validation"]
+    labels = np.array(validation["label"])
+    preds = labels.copy()
+    wrong = [1, 4, 7]
+    preds[wrong] = 1 - preds[wrong]
+    names = validation.features["label"].names
+
+    table = cu.misclassified(validation, preds, n=2)
+    assert list(table["row"]) == wrong[:2]
+    assert list(table["sentence1"]) == [validation[i]["sentence1"] for i in wrong[:2]]
+    assert list(table["sentence2"]) == [validation[i]["sentence2"] for i in wrong[:2]]
+    assert list(table["gold"]) == [names[labels[i]] for i in wrong[:2]]
+    assert list(table["predicted"]) == [names[1 - labels[i]] for i in wrong[:2]]
+
+    assert list(cu.misclassified(validation, preds, n=None)["row"]) == wrong
+    assert cu.misclassified(validation, labels).empty
+
+
+def test_misclassified_on_real_predictions(tiny_run, sample):
+    _, predictions = tiny_run
+    preds = np.argmax(predictions.predictions, axis=-1)
+    table = cu.misclassified(sample["validation"], preds, n=None)
+    assert len(table) == int((preds != predictions.label_ids).sum())
+
+
+def test_misclassified_rejects_misaligned_predictions(sample):
+    with pytest.raises(ValueError, match="line up"):
+        cu.misclassified(sample["validation"], [0, 1])
+
+
+@pytest.mark.parametrize("device", ["cpu", "mps", "cuda", None])
+def test_mixed_precision_args_are_accepted_by_training_arguments(device, tmp_path):
+    from transformers import TrainingArguments
+
+    args = cu.mixed_precision_args(device)
+    assert args in ({}, {"fp16": True}, {"bf16": True, "use_cpu": True})
+    training_args = TrainingArguments(str(tmp_path), **args)  # must not raise on this machine
+    assert training_args.bf16 == args.get("bf16", False)
+    assert training_args.fp16 == args.get("fp16", False)
+
+
+def test_mixed_precision_on_cpu_follows_bf16_support(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: True)
+    assert cu.mixed_precision_args("cpu") == {"bf16": True, "use_cpu": True}
+    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: False)
+    assert cu.mixed_precision_args("cpu") == {}
+    assert cu.mixed_precision_args("mps") == {}
+
+
+def test_mixed_precision_without_cuda_never_asks_for_fp16():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present: fp16 is the expected answer there")
+    assert cu.mixed_precision_args("cuda") == {}
+    assert isinstance(precision.cpu_supports_bf16(), bool)
