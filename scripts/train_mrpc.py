@@ -33,7 +33,9 @@ def _positive(kind):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"不是{'整数' if kind is int else '数字'}（not a valid number）：{text!r}")
+            raise argparse.ArgumentTypeError(
+                f"不是{'整数' if kind is int else '数字'}（not a valid number）：{text!r}"
+            ) from None
         if value <= 0:
             raise argparse.ArgumentTypeError(f"必须大于 0（must be positive），收到 {text}")
         return value
@@ -110,7 +112,9 @@ def check_arguments(args) -> None:
             args.checkpoint = cu.choose_checkpoint().checkpoint
         except cu.CheckpointError as err:
             fail(
-                str(err),
+                f"找不到模型 {args.checkpoint!r}。{err.problem}\n"
+                "怎么解决：检查 --checkpoint 的拼写；或让它指向用 save_pretrained() 保存的模型文件夹；"
+                "或者去掉 --checkpoint，使用课程默认的模型。",
                 f"unknown checkpoint {args.checkpoint!r}: not a model folder, and not on the Hub or in its cache",
             )
 
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         training_function(config)
     except CourseError as err:
-        fail(str(err), f"{type(err).__name__}: training stopped", code=1)
+        fail(str(err), f"{type(err).__name__}: training stopped (see the message above)", code=1)
     return 0
 
 
