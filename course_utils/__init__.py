@@ -4,6 +4,7 @@ Each helper exists because the environment forces it (no Hub, no GPU, quick
 test runs); learner-facing code keeps the canonical library calls.
 """
 
+from .accelerate_loop import TrainConfig, choose_mixed_precision, training_function
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
@@ -17,9 +18,11 @@ __all__ = [
     "CourseError",
     "DataSourceError",
     "MetricError",
+    "TrainConfig",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
+    "choose_mixed_precision",
     "detect_device",
     "hub_status",
     "in_colab",
@@ -29,4 +32,5 @@ __all__ = [
     "quick_mode",
     "resolve_checkpoint",
     "setup",
+    "training_function",
 ]

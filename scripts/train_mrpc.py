@@ -62,13 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick",
         action="store_true",
-        default=os.environ.get("COURSE_QUICK", "").strip().lower() in {"1", "true", "yes", "on"},
         help=f"快速模式（也可设 COURSE_QUICK=1）：只用 {QUICK_TRAIN_ROWS} 条训练数据训练 1 轮，验证集仍然完整",
     )
     parser.add_argument(
         "--data-dir",
-        default=os.environ.get("COURSE_DATA_DIR") or None,
-        help="MRPC 原始文件所在文件夹（默认取 COURSE_DATA_DIR；都没有时从 Hub 加载）",
+        default=None,
+        help="MRPC 原始文件所在文件夹（不给时取环境变量 COURSE_DATA_DIR；都没有时从 Hub 加载）",
     )
     parser.add_argument("--output-dir", default="outputs/train_mrpc", help="保存模型、分词器和 metrics.json 的文件夹")
     parser.add_argument(
@@ -135,6 +134,8 @@ def check_arguments(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.data_dir = args.data_dir or os.environ.get("COURSE_DATA_DIR") or None
+    args.quick = args.quick or os.environ.get("COURSE_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
     check_arguments(args)
 
     from course_utils.accelerate_loop import TrainConfig, training_function
