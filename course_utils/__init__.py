@@ -4,6 +4,7 @@ Each helper exists because the environment forces it (no Hub, no GPU, quick
 test runs); learner-facing code keeps the canonical library calls.
 """
 
+from .accelerate_loop import TrainConfig, choose_mixed_precision, training_function
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
@@ -26,11 +27,13 @@ __all__ = [
     "MetricError",
     "PaddingStats",
     "Quiz",
+    "TrainConfig",
     "answer",
     "check_answer",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
+    "choose_mixed_precision",
     "compare_throughput",
     "course_recipe",
     "cpu_supports_bf16",
@@ -61,4 +64,5 @@ __all__ = [
     "run_quiz",
     "setup",
     "show_quiz",
+    "training_function",
 ]
