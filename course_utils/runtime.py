@@ -95,11 +95,31 @@ def quiet_warnings() -> None:
     warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
 
 
+def _gpu_name() -> str:
+    """Name of the first NVIDIA GPU, without initialising CUDA in this process."""
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "NVIDIA GPU"
+    names = result.stdout.strip().splitlines()
+    return names[0].strip() if names else "NVIDIA GPU"
+
+
 def _device_line(device: str, colab: bool) -> str:
     import torch
 
     if device == "cuda":
-        return f"GPU（{torch.cuda.get_device_name(0)}，共 {torch.cuda.device_count()} 块）"
+        # Asking torch for the GPU's name would initialise CUDA, after which
+        # notebook_launcher can no longer start worker processes; nvidia-smi can tell instead.
+        return f"GPU（{_gpu_name()}，共 {torch.cuda.device_count()} 块）"
     if device == "mps":
         return "Apple 芯片 GPU（mps）"
     hint = "在 Colab 里可以用「代码执行程序 → 更改运行时类型」选 GPU" if colab else "没有 GPU，也能跑完，只是训练慢一些"

@@ -57,3 +57,16 @@ def test_colab_detection(monkeypatch):
     assert not cu.in_colab()
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-test")
     assert cu.in_colab()
+
+
+def test_gpu_name_never_initialises_cuda(monkeypatch):
+    import subprocess
+
+    from course_utils import runtime
+
+    def no_nvidia_smi(*args, **kwargs):
+        raise FileNotFoundError("nvidia-smi")
+
+    monkeypatch.setattr(subprocess, "run", no_nvidia_smi)
+    assert runtime._gpu_name() == "NVIDIA GPU"
+    assert not torch.cuda.is_initialized()
