@@ -16,6 +16,7 @@ leaves no half-written output).
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from dataclasses import asdict, dataclass
@@ -39,6 +40,9 @@ class TrainConfig:
     mixed_precision: str | None = None  # "no", "fp16", "bf16"; None: as accelerate launch / config says
     train_rows: int | None = None  # keep only this many training rows (quick mode); validation stays full
     output_dir: str | None = "outputs/train_mrpc"  # None: save nothing
+    weight_decay: float = 0.0  # AdamW weight decay (the fast recipe: 0.01)
+    warmup_ratio: float = 0.0  # fraction of the steps with a linear learning-rate warm-up (the fast recipe: 0.1)
+    group_by_length: bool = False  # batches of similar lengths (transformers' LengthGroupedSampler)
 
 
 def choose_mixed_precision() -> str:
@@ -84,10 +88,16 @@ def _check_processes(accelerator) -> None:
         )
 
 
-def build_dataloaders(tokenizer, batch_size: int, train_rows: int | None = None):
-    """Tokenized MRPC as in lessons 02-05: train (shuffled, maybe shrunk) and the full validation split."""
+def build_dataloaders(tokenizer, batch_size: int, train_rows: int | None = None, group_by_length: bool = False):
+    """Tokenized MRPC as in lessons 02-05: train (shuffled, maybe shrunk) and the full validation split.
+
+    ``group_by_length=True`` draws the training batches with transformers' ``LengthGroupedSampler``
+    (what ``TrainingArguments(train_sampling_strategy="group_by_length")`` uses): random, but
+    each batch holds examples of similar length, so dynamic padding adds almost nothing.
+    """
     from torch.utils.data import DataLoader
     from transformers import DataCollatorWithPadding
+    from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from .data import load_dataset
 
@@ -105,7 +115,12 @@ def build_dataloaders(tokenizer, batch_size: int, train_rows: int | None = None)
         train_dataset = train_dataset.select(range(min(train_rows, len(train_dataset))))
 
     data_collator = DataCollatorWithPadding(tokenizer=tokenizer)
-    train_dataloader = DataLoader(train_dataset, shuffle=True, batch_size=batch_size, collate_fn=data_collator)
+    if group_by_length:
+        lengths = [len(ids) for ids in train_dataset["input_ids"]]
+        sampler = LengthGroupedSampler(batch_size, lengths=lengths)
+        train_dataloader = DataLoader(train_dataset, sampler=sampler, batch_size=batch_size, collate_fn=data_collator)
+    else:
+        train_dataloader = DataLoader(train_dataset, shuffle=True, batch_size=batch_size, collate_fn=data_collator)
     eval_dataloader = DataLoader(tokenized_datasets["validation"], batch_size=batch_size, collate_fn=data_collator)
     return train_dataloader, eval_dataloader
 
@@ -179,10 +194,12 @@ def training_function(config: TrainConfig) -> dict:
     checkpoint = config.checkpoint or resolve_checkpoint("bert-base-uncased", announce=main)
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     with accelerator.main_process_first():  # the main process builds the dataset cache, the others reuse it
-        train_dataloader, eval_dataloader = build_dataloaders(tokenizer, config.batch_size, config.train_rows)
+        train_dataloader, eval_dataloader = build_dataloaders(
+            tokenizer, config.batch_size, config.train_rows, group_by_length=config.group_by_length
+        )
     train_examples = len(train_dataloader.dataset)
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=2)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
 
     train_dataloader, eval_dataloader, model, optimizer = accelerator.prepare(
         train_dataloader, eval_dataloader, model, optimizer
@@ -191,7 +208,10 @@ def training_function(config: TrainConfig) -> dict:
     # After prepare, len(train_dataloader) counts the batches of *this* process.
     num_training_steps = config.epochs * len(train_dataloader)
     lr_scheduler = get_scheduler(
-        "linear", optimizer=optimizer, num_warmup_steps=0, num_training_steps=num_training_steps
+        "linear",
+        optimizer=optimizer,
+        num_warmup_steps=math.ceil(config.warmup_ratio * num_training_steps),
+        num_training_steps=num_training_steps,
     )
 
     progress_bar = tqdm(range(num_training_steps), disable=not accelerator.is_local_main_process)

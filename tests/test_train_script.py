@@ -154,3 +154,22 @@ def test_help_lists_the_options():
         assert option in result.stdout
     for option in ("--data-dir", "--output-dir", "--mixed-precision"):
         assert option in result.stdout
+
+
+def test_fast_recipe_option(tmp_path):
+    """--recipe fast trains with the settings of course_utils.recipes (read back from metrics.json)."""
+    from course_utils.recipes import loop_settings
+
+    output = tmp_path / "fast"
+    result = _run(
+        [sys.executable, str(SCRIPT), "--recipe", "fast", "--quick", "--batch-size", "4", "--output-dir", str(output)],
+        _env(tmp_path / "cache", find_mrpc_dir()),
+    )
+    _report(result)
+    saved = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
+    expected = loop_settings("fast", "cpu")
+    config = saved["config"]
+    assert config["batch_size"] == 4  # an explicit option wins over the recipe
+    assert config["learning_rate"] == expected["learning_rate"]
+    assert config["warmup_ratio"] == expected["warmup_ratio"] and config["group_by_length"] is True
+    assert saved["mixed_precision"] == expected["mixed_precision"]
