@@ -13,6 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
+NOTEBOOK_ENV: dict[str, str] = {}  # what every notebook kernel must see, fixed at start-up
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     # Every notebook is executed; outputs are compared only in cells marked
@@ -30,3 +33,13 @@ def pytest_configure(config):
     data_dir = os.environ.get("COURSE_DATA_DIR")
     if data_dir:
         os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    for name in ("COURSE_QUICK", "HF_HUB_OFFLINE", "COURSE_DATA_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
+        if name in os.environ:
+            NOTEBOOK_ENV[name] = os.environ[name]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Each notebook's kernel starts with the settings above, whatever unit tests did before it."""
+    if item.path.suffix == ".ipynb":
+        os.environ.update(NOTEBOOK_ENV)

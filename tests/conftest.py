@@ -44,7 +44,12 @@ def mrpc_copy(mrpc_dir, tmp_path) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    """Each test starts offline, with an empty dataset cache and fresh cached decisions."""
+    """Each test starts offline, with an empty dataset cache and fresh cached decisions.
+
+    The whole environment is restored afterwards too: code under test (e.g. a
+    ``Dataset.map(num_proc=2)`` pool) must not leak variables into later tests.
+    """
+    saved_environ = dict(os.environ)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "course-cache"))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
@@ -54,6 +59,8 @@ def isolated_env(tmp_path, monkeypatch):
     yield
     HUB_STATUS.cache_clear()
     CHOOSE_CHECKPOINT.cache_clear()
+    os.environ.clear()
+    os.environ.update(saved_environ)
 
 
 @pytest.fixture
