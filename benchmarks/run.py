@@ -1,13 +1,15 @@
 """Benchmarks of chapter 3 on the current machine, in one command.
 
-    python benchmarks/run.py [--short] [--seeds 3] [--out benchmarks/results] [--skip-tests]
+    python benchmarks/run.py [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
 
 Measures, and prints as markdown tables (and writes as JSON):
 
 1. fine-tuning the checkpoint on full MRPC: the course's recipe vs the fast
    CPU recipe (course_utils/recipes.py) — training wall time, training
    samples/s, validation accuracy and F1, peak memory, ratios. Each run is a
-   separate subprocess, so its peak RSS is its own;
+   separate subprocess, so its peak RSS is its own. ``--ablations`` adds the
+   fast recipe without bf16 and without length grouping (one seed each), to
+   show what each ingredient contributes;
 2. padding strategies (fixed max_length=128, dynamic, dynamic + length-grouped):
    padding share over one epoch of batches and training-step throughput;
 3. tokenization: per-example ``map`` vs ``map(batched=True)`` vs ``num_proc=2``;
@@ -164,6 +166,7 @@ def finetune_worker(
         "seed": seed,
         "override": override or {},
         "bf16": bool(kwargs.get("bf16")),
+        "sampling": kwargs.get("train_sampling_strategy", "random"),
         "batch_size": args.per_device_train_batch_size,
         "learning_rate": args.learning_rate,
         "epochs": args.num_train_epochs if not max_samples else None,
@@ -179,8 +182,18 @@ def finetune_worker(
     }
 
 
-def run_finetune(recipe_name: str, seed: int, short: bool, bf16: bool | None = None) -> dict:
-    """Run ``finetune_worker`` in a fresh Python process (clean peak memory) and return its result."""
+def run_finetune(
+    recipe_name: str,
+    seed: int,
+    short: bool,
+    bf16: bool | None = None,
+    override: dict | None = None,
+    label: str | None = None,
+) -> dict:
+    """Run ``finetune_worker`` in a fresh Python process (clean peak memory) and return its result.
+
+    ``label`` names the row in the tables (default: the recipe's name), e.g. for an ablation.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         result_path = Path(tmp) / "result.json"
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", recipe_name, "--seed", str(seed)]
@@ -189,11 +202,22 @@ def run_finetune(recipe_name: str, seed: int, short: bool, bf16: bool | None = N
             command.append("--short")
         if bf16 is not None:
             command.append("--bf16" if bf16 else "--no-bf16")
+        if override:
+            command += ["--override", json.dumps(override)]
         start = time.perf_counter()
         subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         result = json.loads(result_path.read_text(encoding="utf-8"))
         result["process_s"] = time.perf_counter() - start
+    if label:
+        result["recipe"] = label
     return result
+
+
+# Ablations of the fast recipe (--ablations): each drops one ingredient, so its share of the gain shows.
+ABLATIONS = {
+    "fast without bf16": {"bf16": False, "override": None},
+    "fast without grouping": {"bf16": None, "override": {"train_sampling_strategy": "random"}},
+}
 
 
 def summarize(values: list[float]) -> dict:
@@ -215,6 +239,7 @@ def finetune_summary(runs: list[dict]) -> dict:
         chosen = [run for run in runs if run["recipe"] == name]
         by_recipe[name] = {key: summarize([run[key] for run in chosen]) for key in keys}
         by_recipe[name]["bf16"] = chosen[0]["bf16"]
+        by_recipe[name]["sampling"] = chosen[0].get("sampling", "random")
         by_recipe[name]["batch_size"] = chosen[0]["batch_size"]
         by_recipe[name]["learning_rate"] = chosen[0]["learning_rate"]
         by_recipe[name]["epochs"] = chosen[0]["epochs"]
@@ -372,13 +397,14 @@ def format_markdown(results: dict) -> str:
             "",
             "## 1. Fine-tuning on MRPC (train, then one evaluation on validation)",
             "",
-            "| recipe | precision | batch | lr | epochs | seeds | train wall (min) | train samples/s "
+            "| recipe | precision | batches | batch | lr | epochs | seeds | train wall (min) | train samples/s "
             "| val accuracy | val F1 | peak RSS (MiB) |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for name, row in finetune["recipes"].items():
             lines.append(
-                f"| {name} | {'bf16 autocast' if row['bf16'] else 'fp32'} | {row['batch_size']} "
+                f"| {name} | {'bf16 autocast' if row['bf16'] else 'fp32'} | {row.get('sampling', 'random')} "
+                f"| {row['batch_size']} "
                 f"| {row['learning_rate']:g} | {row['epochs'] if row['epochs'] is not None else '-'} "
                 f"| {row['train_s']['n']} | {_pm(row['train_s'], 2, 1 / 60)} | {_pm(row['samples_per_s'], 1)} "
                 f"| {_pm(row['accuracy'], 3)} | {_pm(row['f1'], 3)} | {_pm(row['peak_rss_mb'], 0)} |"
@@ -390,6 +416,13 @@ def format_markdown(results: dict) -> str:
                 f"Fast vs course: {ratios['speedup_wall']:.2f}× less training wall time, "
                 f"{ratios['samples_per_s']:.2f}× samples/s, {ratios['peak_rss']:.2f}× peak memory.",
             ]
+        fast = finetune["recipes"].get("fast")
+        for name, row in finetune["recipes"].items():
+            if fast and name.startswith("fast without"):
+                lines.append(
+                    f"{name[len('fast without '):]}: the full fast recipe is "
+                    f"{row['train_s']['mean'] / fast['train_s']['mean']:.2f}× faster than without it."
+                )
         runs = finetune.get("runs", [])
         if runs:
             lines += ["", "| run | seed | train (s) | samples/s | accuracy | F1 |"]
@@ -461,6 +494,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")
+    parser.add_argument(
+        "--ablations", action="store_true", help="also run the fast recipe without bf16 and without grouping (seed 42)"
+    )
     # Internal: one fine-tuning run in this process.
     parser.add_argument("--worker", choices=("course", "fast"), help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=42, help=argparse.SUPPRESS)
@@ -496,6 +532,10 @@ def main(argv=None) -> dict:
                 print(f"[benchmark] fine-tuning: recipe={name} seed={seed}", flush=True)
                 runs.append(run_finetune(name, seed, args.short))
                 print(f"[benchmark]   {json.dumps(runs[-1])}", flush=True)
+        for label, change in (ABLATIONS.items() if args.ablations else ()):
+            print(f"[benchmark] fine-tuning: {label} seed=42", flush=True)
+            runs.append(run_finetune("fast", 42, args.short, change["bf16"], change["override"], label))
+            print(f"[benchmark]   {json.dumps(runs[-1])}", flush=True)
         results["finetune"] = {**finetune_summary(runs), "runs": runs}
     if "padding" in parts:
         print("[benchmark] padding strategies", flush=True)

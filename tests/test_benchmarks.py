@@ -17,11 +17,12 @@ def bench():
     return module
 
 
-def fake_run(recipe, seed, train_s, accuracy, bf16=False):
+def fake_run(recipe, seed, train_s, accuracy, bf16=False, sampling=None):
     return {
         "recipe": recipe,
         "seed": seed,
         "bf16": bf16,
+        "sampling": sampling or ("random" if recipe == "course" else "group_by_length"),
         "batch_size": 8 if recipe == "course" else 16,
         "learning_rate": 5e-5 if recipe == "course" else 1e-4,
         "epochs": 3 if recipe == "course" else 2,
@@ -43,6 +44,7 @@ def results(bench):
         fake_run("course", 42, 600.0, 0.80),
         fake_run("fast", 42, 200.0, 0.82, bf16=True),
         fake_run("fast", 43, 300.0, 0.84, bf16=True),
+        fake_run("fast without bf16", 42, 400.0, 0.83),
     ]
     return {
         "short": False,
@@ -95,9 +97,11 @@ def test_markdown_tables(bench, results):
     text = bench.format_markdown(results)
     assert text.startswith("# Benchmarks (full) — 2026-01-01")
     assert "Test CPU, 2 cores" in text
-    assert "| fast | bf16 autocast | 16 | 0.0001 | 2 | 2 | 4.17 ± 1.18 |" in text
-    assert "| course | fp32 | 8 | 5e-05 | 3 | 1 | 10.00 |" in text
+    assert "| fast | bf16 autocast | group_by_length | 16 | 0.0001 | 2 | 2 | 4.17 ± 1.18 |" in text
+    assert "| course | fp32 | random | 8 | 5e-05 | 3 | 1 | 10.00 |" in text
+    assert "| fast without bf16 | fp32 | group_by_length | 16 |" in text
     assert "2.40× less training wall time" in text
+    assert "bf16: the full fast recipe is 1.60× faster than without it." in text
     assert "| dynamic | 25.0% | 70.0 | 20.0 | 2.00× |" in text
     assert "2.0 min, exit code 0: 10 passed" in text
     # every table row has as many cells as its header
@@ -124,6 +128,8 @@ def test_arguments(bench):
     args = bench.parse_args(["--short", "--skip-tests", "--only", "padding", "--seeds", "5"])
     assert args.short and args.skip_tests and args.only == ["padding"] and args.seeds == 5
     assert bench.parse_args([]).seeds == 3 and not bench.parse_args([]).short
+    assert bench.parse_args(["--ablations"]).ablations and not bench.parse_args([]).ablations
+    assert set(bench.ABLATIONS) == {"fast without bf16", "fast without grouping"}
 
 
 def test_tokenization_benchmark_runs(bench):
