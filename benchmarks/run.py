@@ -420,7 +420,7 @@ def format_markdown(results: dict) -> str:
         for name, row in finetune["recipes"].items():
             if fast and name.startswith("fast without"):
                 lines.append(
-                    f"{name[len('fast without '):]}: the full fast recipe is "
+                    f"{name[len('fast without ') :]}: the full fast recipe is "
                     f"{row['train_s']['mean'] / fast['train_s']['mean']:.2f}× faster than without it."
                 )
         runs = finetune.get("runs", [])
@@ -532,7 +532,7 @@ def main(argv=None) -> dict:
                 print(f"[benchmark] fine-tuning: recipe={name} seed={seed}", flush=True)
                 runs.append(run_finetune(name, seed, args.short))
                 print(f"[benchmark]   {json.dumps(runs[-1])}", flush=True)
-        for label, change in (ABLATIONS.items() if args.ablations else ()):
+        for label, change in ABLATIONS.items() if args.ablations else ():
             print(f"[benchmark] fine-tuning: {label} seed=42", flush=True)
             runs.append(run_finetune("fast", 42, args.short, change["bf16"], change["override"], label))
             print(f"[benchmark]   {json.dumps(runs[-1])}", flush=True)

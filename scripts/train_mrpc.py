@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="course",
         help="训练配方：course = 课程原配方（3 轮、批大小 8、学习率 5e-5、fp32）；"
         "fast = course_utils/recipes.py 的快速 CPU 配方"
-        "（3 轮、批大小 16、学习率 1e-4 并预热、按长度分组，CPU 支持时用 bf16）。"
+        "（3 轮、批大小 16、学习率 5e-5 并预热、按长度分组，CPU 支持时用 bf16）。"
         "下面单独给出的参数优先于配方",
     )
     parser.add_argument("--epochs", type=_positive(int), default=None, help="训练轮数（默认取自 --recipe）")

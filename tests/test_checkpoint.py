@@ -28,6 +28,21 @@ def test_packaged_checkpoint_is_a_bert_with_the_uncased_vocab():
     assert tokenizer.convert_tokens_to_ids(["[CLS]", "[SEP]", "[PAD]"]) == [101, 102, 0]
 
 
+def test_packaged_minilm_was_trained_for_mean_pooling_not_cls():
+    # The fact behind the accuracy ceiling documented in recipes.py and benchmarks/README.md: the sentence
+    # model averages token vectors, and the [CLS] pooler that BertForSequenceClassification uses is untrained.
+    import json
+
+    from safetensors import safe_open
+
+    folder = Path(cu.packaged_checkpoint())
+    pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+    assert pooling["pooling_mode_mean_tokens"] and not pooling["pooling_mode_cls_token"]
+    with safe_open(str(folder / "model.safetensors"), "pt") as weights:
+        assert float(weights.get_tensor("pooler.dense.bias").abs().max()) == 0.0
+        assert float(weights.get_tensor("encoder.layer.5.output.dense.bias").abs().max()) > 0.0
+
+
 def test_reachable_hub_gives_the_course_checkpoint(hub_online):
     assert cu.resolve_checkpoint(announce=False) == "bert-base-uncased"
 

@@ -31,7 +31,10 @@ def test_course_recipe_is_the_course_defaults(tmp_path):
 def test_fast_recipe_differs_from_the_course_where_it_claims():
     course, fast = cu.course_recipe(), cu.fast_cpu_recipe("cpu", bf16=False)
     assert fast["per_device_train_batch_size"] > course["per_device_train_batch_size"]
-    assert fast["learning_rate"] > course["learning_rate"]
+    assert fast["warmup_steps"] > course["warmup_steps"] == 0
+    assert fast["train_sampling_strategy"] == "group_by_length"
+    # Same learning rate and epochs: measured, neither a higher rate nor more epochs helped MiniLM-L6 (recipes.py).
+    assert fast["learning_rate"] == course["learning_rate"]
     assert fast["num_train_epochs"] == course["num_train_epochs"]
     assert "bf16" not in fast
 
