@@ -1,12 +1,18 @@
-"""Load GLUE MRPC with the arguments of the course's ``load_dataset`` call.
+"""Load GLUE MRPC or SST-2 with the arguments of the course's ``load_dataset`` call.
 
 ``load_dataset("nyu-mll/glue", "mrpc")`` needs the Hugging Face Hub. This
-module keeps that call and adds two fallbacks, tried in this order:
+module keeps that call and falls through these routes, in order, saying which
+one it took and why:
 
-1. ``COURSE_DATA_DIR`` set: a local mirror of MRPC's original source files,
-   built into the same DatasetDict the Hub gives and cached on disk;
-2. the Hub (``HF_ENDPOINT`` and ``HF_HUB_OFFLINE`` honoured);
-3. a tiny sample written for this course (same format, a few dozen pairs per
+1. source files: ``COURSE_DATA_DIR`` (MRPC) or ``COURSE_SST2_DIR`` (SST-2)
+   points at GLUE's original files, built into the Hub's exact DatasetDict
+   and cached on disk;
+2. the Hub (``HF_ENDPOINT`` mirrors honoured) through ``datasets.load_dataset``,
+   when the probe in :mod:`course_utils.hub` found an endpoint that answers like
+   a Hub;
+3. the Hugging Face cache: the parquet files of ``nyu-mll/glue`` that an
+   earlier online run (or an instructor's offline pack) left in the hub cache;
+4. a tiny sample written for this course (same format, a few dozen rows per
    split), announced loudly: enough to run the code, not to learn from.
 """
 
@@ -15,24 +21,33 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from .errors import DataSourceError
+from .glue_source import (
+    LABEL_NAMES,
+    MRPC_LAYOUT,
+    SPLITS,
+    SST2_LABEL_NAMES,
+    SST2_LAYOUT,
+    SourceLayout,
+    check_folder,
+    fingerprint,
+    fix_hint,
+    split_columns,
+    sst2_columns,
+)
 from .hub import hub_status
-from .mrpc_source import LABEL_NAMES, MRPC_LAYOUT, SPLITS, SourceLayout, fingerprint, split_columns
 
+GLUE_REPO = "nyu-mll/glue"
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 SAMPLE_LAYOUT = SourceLayout(train="sample_train.tsv", test="sample_test.tsv", dev_ids="sample_dev_ids.tsv")
-_GLUE_IDS = {"nyu-mll/glue", "glue"}
+SST2_SAMPLE_LAYOUT = SourceLayout(train="sample_sst2_train.tsv", test="sample_sst2_test.tsv", dev_ids="sample_sst2_dev.tsv")
+_GLUE_IDS = {GLUE_REPO, "glue"}
 _CACHE_FORMAT = "v1"  # bump when the built dataset's layout changes
-
-
-@dataclass(frozen=True)
-class DataSource:
-    kind: str  # "mirror", "hub" or "sample"
-    location: str
-    reason: str  # Chinese, why this source was chosen
 
 
 def mrpc_features():
@@ -49,15 +64,81 @@ def mrpc_features():
     )
 
 
-def choose_data_source() -> DataSource:
-    """Decide where MRPC will come from, without loading anything yet."""
-    mirror = os.environ.get("COURSE_DATA_DIR", "").strip()
-    if mirror:
-        return DataSource("mirror", mirror, "环境变量 COURSE_DATA_DIR 指向本地 MRPC 原始文件")
+def sst2_features():
+    """The Features of the Hub's SST-2: a string, a ClassLabel and an int32 idx."""
+    from datasets import ClassLabel, Features, Value
+
+    return Features({"sentence": Value("string"), "label": ClassLabel(names=SST2_LABEL_NAMES), "idx": Value("int32")})
+
+
+@dataclass(frozen=True)
+class GlueTask:
+    """One GLUE config the course can build offline."""
+
+    name: str  # the config name on the Hub
+    title: str  # how learners read it
+    env_var: str  # points at the source files
+    layout: SourceLayout
+    sample_layout: SourceLayout
+    columns: Callable[[Path, SourceLayout], dict[str, dict[str, list]]]
+    features: Callable[[], object]
+    sizes: dict[str, int]  # the Hub's split sizes
+
+
+TASKS = {
+    "mrpc": GlueTask(
+        "mrpc",
+        "MRPC",
+        "COURSE_DATA_DIR",
+        MRPC_LAYOUT,
+        SAMPLE_LAYOUT,
+        split_columns,
+        mrpc_features,
+        {"train": 3668, "validation": 408, "test": 1725},
+    ),
+    "sst2": GlueTask(
+        "sst2",
+        "SST-2",
+        "COURSE_SST2_DIR",
+        SST2_LAYOUT,
+        SST2_SAMPLE_LAYOUT,
+        sst2_columns,
+        sst2_features,
+        {"train": 67349, "validation": 872, "test": 1821},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    kind: str  # "mirror", "hub", "cache" or "sample"
+    location: str
+    reason: str  # Chinese, why this source was chosen
+
+
+def _task(name: str) -> GlueTask:
+    try:
+        return TASKS[name]
+    except KeyError as err:
+        raise DataSourceError(
+            f"course_utils 只为 GLUE 的 {'、'.join(TASKS)} 准备了离线路线，不认识 {name!r}。",
+            "其他配置请直接用 datasets.load_dataset（需要能访问 Hub）。",
+        ) from err
+
+
+def choose_data_source(name: str = "mrpc") -> DataSource:
+    """Decide where a GLUE config will come from, without loading anything yet."""
+    task = _task(name)
+    folder = os.environ.get(task.env_var, "").strip()
+    if folder:
+        return DataSource("mirror", folder, f"环境变量 {task.env_var} 指向本地 {task.title} 原始文件")
     hub = hub_status()
     if hub.reachable:
-        return DataSource("hub", "nyu-mll/glue", "Hub 可以访问")
-    return DataSource("sample", str(SAMPLE_DIR), "Hub 不可用，且未设置 COURSE_DATA_DIR")
+        return DataSource("hub", GLUE_REPO, "Hub 可以访问")
+    cached = cache.cached_dataset_files(GLUE_REPO, name, SPLITS)
+    if cached is not None:
+        return DataSource("cache", cached.location, f"{hub.reason}；使用本地缓存里的 {GLUE_REPO}/{name}")
+    return DataSource("sample", str(SAMPLE_DIR), f"{hub.reason}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}")
 
 
 def cache_root() -> Path:
@@ -70,16 +151,17 @@ def cache_root() -> Path:
     return Path(datasets.config.HF_DATASETS_CACHE) / "course_utils"
 
 
-def build_from_source_files(folder: str | os.PathLike, layout: SourceLayout = MRPC_LAYOUT):
+def build_from_source_files(folder: str | os.PathLike, layout: SourceLayout = MRPC_LAYOUT, name: str = "mrpc"):
     """Build the DatasetDict from source files (no cache)."""
     from datasets import Dataset, DatasetDict
 
-    columns = split_columns(Path(folder), layout)
-    features = mrpc_features()
+    task = _task(name)
+    columns = task.columns(Path(folder), layout)
+    features = task.features()
     return DatasetDict({split: Dataset.from_dict(columns[split], features=features) for split in SPLITS})
 
 
-def load_from_source_files(folder: str | os.PathLike, layout: SourceLayout = MRPC_LAYOUT):
+def load_from_source_files(folder: str | os.PathLike, layout: SourceLayout | None = None, name: str = "mrpc"):
     """Build once, then reuse: the result is saved under :func:`cache_root`.
 
     A cache entry is keyed by a hash of the source files, so edited files are
@@ -88,15 +170,18 @@ def load_from_source_files(folder: str | os.PathLike, layout: SourceLayout = MRP
     """
     from datasets import load_from_disk
 
+    task = _task(name)
+    layout = layout or task.layout
     folder = Path(folder).expanduser()
-    key = fingerprint(folder, layout)
-    target = cache_root() / f"glue-mrpc-{_CACHE_FORMAT}-{key}"
+    check_folder(folder, task.env_var, task.title, f"../shared/data/glue-{name}")
+    key = fingerprint(folder, layout, fix_hint(task.title, layout, task.env_var))
+    target = cache_root() / f"glue-{name}-{_CACHE_FORMAT}-{key}"
     if target.is_dir():
         try:
             return load_from_disk(str(target))
         except Exception:  # a damaged cache entry: build it again
             shutil.rmtree(target, ignore_errors=True)
-    built = build_from_source_files(folder, layout)
+    built = build_from_source_files(folder, layout, name)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
@@ -110,63 +195,91 @@ def load_from_source_files(folder: str | os.PathLike, layout: SourceLayout = MRP
     return load_from_disk(str(target))
 
 
-def load_sample():
-    """The course's own stand-in sample (a few dozen pairs per split)."""
-    return build_from_source_files(SAMPLE_DIR, SAMPLE_LAYOUT)
+def load_from_cache(name: str = "mrpc"):
+    """The real ``nyu-mll/glue`` config from parquet files in the Hugging Face hub cache, or None."""
+    from datasets import load_dataset as hf_load_dataset
+
+    cached = cache.cached_dataset_files(GLUE_REPO, name, SPLITS)
+    if cached is None:
+        return None
+    features = _task(name).features()
+    return hf_load_dataset("parquet", data_files=cached.files, features=features)
+
+
+def load_sample(name: str = "mrpc"):
+    """The course's own stand-in sample (a few dozen rows per split)."""
+    task = _task(name)
+    return build_from_source_files(SAMPLE_DIR, task.sample_layout, name)
 
 
 def _announce(message: str) -> None:
     print(message, flush=True)
 
 
-def _announce_sample(reason: str) -> None:
+def _announce_sample(task: GlueTask, reason: str) -> None:
     bar = "!" * 60
     _announce(
         f"{bar}\n注意：{reason}。\n"
-        "现在使用课程自带的小样本（每个划分只有几十个句子对），只能演示代码能运行，\n"
-        "训练出的数字没有参考意义。要用完整的 MRPC：联网访问 Hub，或设置\n"
-        "COURSE_DATA_DIR 指向 MRPC 原始文件所在的文件夹。\n"
+        "现在使用课程自带的小样本（每个划分只有几十条），只能演示代码能运行，\n"
+        f"训练出的数字没有参考意义。要用完整的 {task.title}：联网访问 Hub（或设置 HF_ENDPOINT 用镜像），\n"
+        f"使用讲师准备的离线包，或设置 {task.env_var} 指向 {task.title} 原始文件所在的文件夹。\n"
         f"{bar}"
     )
 
 
-def load_dataset(path: str = "nyu-mll/glue", name: str | None = "mrpc", **kwargs):
-    """``datasets.load_dataset(path, name, **kwargs)`` with the course's offline fallbacks.
+def _from_cache_or_sample(task: GlueTask, reason: str):
+    try:
+        result = load_from_cache(task.name)
+    except Exception as err:  # a damaged cache entry: say so and go on
+        _announce(f"本地缓存里的 {GLUE_REPO}/{task.name} 读不出来（{type(err).__name__}: {err}）。")
+        result = None
+    if result is not None:
+        _announce(f"数据来源：本地缓存里的 {GLUE_REPO}/{task.name}（from the local cache；{reason}）")
+        return result
+    _announce_sample(task, f"{reason}，本地缓存里也没有 {GLUE_REPO}/{task.name}")
+    return load_sample(task.name)
 
-    For GLUE MRPC the result is the Hub's DatasetDict (train 3668 /
-    validation 408 / test 1725) whichever source it came from. Any other
-    dataset goes straight to ``datasets.load_dataset``.
+
+def load_dataset(path: str = GLUE_REPO, name: str | None = "mrpc", **kwargs):
+    """``datasets.load_dataset(path, name, **kwargs)`` with the course's offline routes.
+
+    For GLUE MRPC and SST-2 the result is the Hub's DatasetDict whichever
+    route it came from. Any other dataset goes straight to ``datasets.load_dataset``.
     """
     import datasets
 
-    if path not in _GLUE_IDS or name != "mrpc":
+    if path not in _GLUE_IDS or name not in TASKS:
         return datasets.load_dataset(path, name, **kwargs)
-    source = choose_data_source()
+    task = TASKS[name]
+    source = choose_data_source(name)
     if source.kind == "mirror":
-        result = load_from_source_files(source.location)
-        _announce(f"数据来源：本地 MRPC 镜像（{source.reason}）")
+        result = load_from_source_files(source.location, name=name)
+        _announce(f"数据来源：本地 {task.title} 镜像（{source.reason}）")
         return result
     if source.kind == "hub":
-        hub_path = "nyu-mll/glue" if path == "glue" else path  # the bare "glue" id no longer resolves
         try:
-            result = datasets.load_dataset(hub_path, name, **kwargs)
+            with cache.cleanup_on_failure(GLUE_REPO, "dataset"):
+                result = datasets.load_dataset(GLUE_REPO, name, **kwargs)  # the bare "glue" id no longer resolves
         except Exception as err:  # network dropped, proxy, rate limit...
-            _announce_sample(f"从 Hub 加载 {hub_path}/{name} 失败（{type(err).__name__}: {err}）")
-            return load_sample()
-        _announce(f"数据来源：Hugging Face Hub（{hub_path}, {name}）")
+            reason = f"从 Hub 加载 {GLUE_REPO}/{name} 失败（{type(err).__name__}: {err}）"
+            return _from_cache_or_sample(task, reason)
+        _announce(f"数据来源：Hugging Face Hub（{hub_status().endpoint}，{GLUE_REPO}，{name}）")
         return result
-    _announce_sample(f"{hub_status().reason}，也没有设置 COURSE_DATA_DIR")
-    return load_sample()
+    return _from_cache_or_sample(task, hub_status().reason)
 
 
 __all__ = [
+    "TASKS",
     "DataSource",
     "DataSourceError",
+    "GlueTask",
     "build_from_source_files",
     "cache_root",
     "choose_data_source",
     "load_dataset",
+    "load_from_cache",
     "load_from_source_files",
     "load_sample",
     "mrpc_features",
+    "sst2_features",
 ]

@@ -24,6 +24,25 @@ def find_mrpc_dir() -> Path | None:
     return None
 
 
+SST2_FILES = ("train.tsv", "dev.tsv", "test.tsv")
+
+
+def find_sst2_dir() -> Path | None:
+    """The real SST-2 source files: COURSE_SST2_DIR, else ../shared/data/glue-sst2 beside the project."""
+    for candidate in (os.environ.get("COURSE_SST2_DIR"), ROOT.parent / "shared" / "data" / "glue-sst2"):
+        if candidate and all((Path(candidate) / name).is_file() for name in SST2_FILES):
+            return Path(candidate).resolve()
+    return None
+
+
+@pytest.fixture
+def sst2_dir() -> Path:
+    found = find_sst2_dir()
+    if found is None:
+        pytest.skip("real SST-2 source files not found: set COURSE_SST2_DIR to a folder holding them")
+    return found
+
+
 @pytest.fixture
 def mrpc_dir() -> Path:
     found = find_mrpc_dir()
@@ -53,6 +72,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "course-cache"))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("COURSE_SST2_DIR", raising=False)
     monkeypatch.delenv("COURSE_CHECKPOINT", raising=False)
     HUB_STATUS.cache_clear()
     CHOOSE_CHECKPOINT.cache_clear()

@@ -1,4 +1,4 @@
-"""course_utils.data and mrpc_source: the mirror must give exactly the Hub's MRPC."""
+"""course_utils.data and glue_source: the MRPC mirror must give exactly the Hub's MRPC."""
 
 from collections import Counter
 
@@ -146,7 +146,7 @@ def test_mirror_takes_precedence_over_the_hub(hub_online, mrpc_dir, monkeypatch)
 
 def test_other_datasets_go_straight_to_the_library(monkeypatch):
     monkeypatch.setattr(datasets, "load_dataset", lambda path, name=None, **k: (path, name))
-    assert cu.load_dataset("nyu-mll/glue", "sst2") == ("nyu-mll/glue", "sst2")
+    assert cu.load_dataset("nyu-mll/glue", "cola") == ("nyu-mll/glue", "cola")
 
 
 # --- bad input: each case names the cause and the fix, keeps the original error, caches nothing
@@ -202,7 +202,7 @@ def test_not_utf8(monkeypatch, mrpc_copy):
 
 
 def test_missing_file_keeps_the_original_error(mrpc_copy):
-    from course_utils.mrpc_source import read_pairs
+    from course_utils.glue_source import read_pairs
 
     with pytest.raises(cu.DataSourceError) as caught:
         read_pairs(mrpc_copy / "absent.txt")
