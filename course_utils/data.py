@@ -137,8 +137,8 @@ def choose_data_source(name: str = "mrpc") -> DataSource:
         return DataSource("hub", GLUE_REPO, "Hub 可以访问")
     cached = cache.cached_dataset_files(GLUE_REPO, name, SPLITS)
     if cached is not None:
-        return DataSource("cache", cached.location, f"{hub.reason}；使用本地缓存里的 {GLUE_REPO}/{name}")
-    return DataSource("sample", str(SAMPLE_DIR), f"{hub.reason}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}")
+        return DataSource("cache", cached.location, f"{hub.summary}；使用本地缓存里的 {GLUE_REPO}/{name}")
+    return DataSource("sample", str(SAMPLE_DIR), f"{hub.summary}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}")
 
 
 def cache_root() -> Path:
@@ -265,7 +265,7 @@ def load_dataset(path: str = GLUE_REPO, name: str | None = "mrpc", **kwargs):
             return _from_cache_or_sample(task, reason)
         _announce(f"数据来源：Hugging Face Hub（{hub_status().endpoint}，{GLUE_REPO}，{name}）")
         return result
-    return _from_cache_or_sample(task, hub_status().reason)
+    return _from_cache_or_sample(task, hub_status().summary)
 
 
 __all__ = [

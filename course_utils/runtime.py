@@ -7,12 +7,14 @@ mode, and where the data, the checkpoint and the metric will come from and why.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
 import warnings
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
 LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate")
@@ -38,10 +40,10 @@ class CourseEnv:
     quick: bool
     colab: bool
     seed: int
-    data_source: str  # "mirror", "hub" or "sample"
+    data_source: str  # "mirror", "hub", "cache" or "sample"
     checkpoint: str  # what to pass to from_pretrained
     checkpoint_label: str
-    metric_source: str  # "hub" or "local"
+    metric_source: str  # "hub", "cache" or "local"
 
 
 def quick_mode() -> bool:
@@ -126,6 +128,50 @@ def _device_line(device: str, colab: bool) -> str:
     return f"CPU（{os.cpu_count()} 核；{hint}）"
 
 
+BERT_BASE_IDS = ("bert-base-uncased", "google-bert/bert-base-uncased")
+COST_FILE = Path(__file__).resolve().parent / "checkpoint_cost.json"  # written by benchmarks/checkpoint_cost.py
+
+
+def cpu_time_estimate(device: str, quick: bool, checkpoint_label: str) -> str | None:
+    """A learner-facing estimate of the full-mode fine-tuning time of bert-base-uncased on a CPU, or None.
+
+    From the measurement in ``checkpoint_cost.json`` (samples/s of bert-base's
+    architecture on a reference CPU, course recipe), scaled by this machine's
+    core count; an estimate, and said to be one.
+    """
+    if device != "cpu" or quick or not checkpoint_label.startswith(BERT_BASE_IDS):
+        return None
+    try:
+        cost = json.loads(COST_FILE.read_text(encoding="utf-8"))
+        speed = cost["samples_per_second"]["bert_base"]
+        recipe, machine = cost["recipe"], cost["machine"]
+    except (OSError, ValueError, KeyError):
+        return None
+    cores = os.cpu_count() or 1
+    samples = recipe["train_pairs"] * recipe["epochs"]
+    minutes = samples / (speed * max(cores, 1) / machine["cores"]) / 60
+    return (
+        f"估计：在这台 {cores} 核 CPU 上用 bert-base-uncased 完整训练一次（{recipe['epochs']} 轮 × "
+        f"{recipe['train_pairs']} 条，批大小 {recipe['batch_size']}）约需 {minutes:.0f} 分钟"
+        f"（按 {machine['cores']} 核 {machine['cpu']} 上实测的 {speed:g} 样本/秒、按核数折算，仅供参考）。"
+        "想快一些：设置 COURSE_QUICK=1 用快速模式，或设置 "
+        "COURSE_CHECKPOINT=sentence-transformers/all-MiniLM-L6-v2 换成小约 5 倍的模型。"
+    )
+
+
+def pack_line() -> str | None:
+    """Names the instructor's offline pack when ``HF_HOME`` lies in one (see course_utils.prefetch)."""
+    home = os.environ.get("HF_HOME", "").strip()
+    if not home:
+        return None
+    marker = Path(home).expanduser().resolve().parent / "course-pack.json"
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return f"离线包：{marker.parent}（{info.get('created', '?')} 准备，checkpoint {info.get('checkpoint', '?')}）"
+
+
 def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     """Seed everything, detect the environment and print the status block."""
     from transformers import set_seed
@@ -154,8 +200,17 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     )
     if verbose:
         versions = " · ".join(f"{name} {_version(name)}" for name in LIBRARIES)
-        data_names = {"mirror": "本地 MRPC 镜像", "hub": "Hub 上的 nyu-mll/glue", "sample": "课程自带小样本（仅演示）"}
-        metric_names = {"hub": "evaluate.load('glue', 'mrpc')", "local": "本地 glue_mrpc 模块"}
+        data_names = {
+            "mirror": "本地 MRPC 镜像",
+            "hub": "Hub 上的 nyu-mll/glue",
+            "cache": "本地缓存里的 nyu-mll/glue",
+            "sample": "课程自带小样本（仅演示）",
+        }
+        metric_names = {
+            "hub": "evaluate.load('glue', 'mrpc')",
+            "cache": "本地缓存里的 glue 模块",
+            "local": "本地 glue_mrpc 模块",
+        }
         mode = "快速模式（COURSE_QUICK=1：同样的代码，更少的数据/步数）" if env.quick else "完整模式"
         lines = [
             "── 课程环境 ──────────────────────────────",
@@ -166,7 +221,9 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
             f"数据：{data_names[data.kind]}（{data.reason}）",
             f"模型：{ckpt.label}（{ckpt.reason}）",
             f"指标：{metric_names[metric.kind]}（{metric.reason}）",
-            "──────────────────────────────────────────",
         ]
+        extra = [pack_line(), cpu_time_estimate(device, env.quick, ckpt.label)]
+        lines += [line for line in extra if line]
+        lines.append("──────────────────────────────────────────")
         print("\n".join(lines), flush=True)
     return env

@@ -1,0 +1,130 @@
+"""How much slower bert-base-uncased trains than the packaged MiniLM-L6 on this CPU.
+
+    python benchmarks/checkpoint_cost.py [--steps 30] [--out course_utils/checkpoint_cost.json]
+
+``cu.setup()`` uses the result to tell a learner on a CPU roughly how long the
+full-mode fine-tuning takes with ``bert-base-uncased`` (lessons 04–06: 3 epochs
+of MRPC's 3,668 training pairs, the course recipe: fp32, batch 8).
+
+bert-base-uncased's weights are not reachable here, so its *architecture* is
+measured: ``BertConfig()``'s defaults are bert-base-uncased's (12 layers, hidden
+768, 12 heads, vocabulary 30,522), and a training step costs the same whatever
+the weights hold. Both models train for real (forward, backward, AdamW step) on
+the same dynamically padded MRPC batches, taking turns step by step so that
+background load hits both alike; the ratio is the robust number, the absolute
+samples/s depend on the machine and on what else runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "course_utils" / "checkpoint_cost.json"  # package data: cu.setup() reads it
+TRAIN_PAIRS, EPOCHS, BATCH = 3668, 3, 8  # the course recipe on full MRPC
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure(steps: int) -> dict:
+    import torch
+    from torch.utils.data import DataLoader
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        BertConfig,
+        BertForSequenceClassification,
+        DataCollatorWithPadding,
+    )
+
+    import course_utils as cu
+
+    torch.manual_seed(0)
+    packaged = cu.packaged_checkpoint()
+    tokenizer = AutoTokenizer.from_pretrained(packaged)  # the same uncased WordPiece vocabulary as bert-base
+    raw = cu.load_dataset("nyu-mll/glue", "mrpc")["train"]
+    tokenized = raw.map(lambda b: tokenizer(b["sentence1"], b["sentence2"], truncation=True), batched=True)
+    tokenized = tokenized.remove_columns(["sentence1", "sentence2", "idx"]).rename_column("label", "labels")
+    collator = DataCollatorWithPadding(tokenizer)
+    models = {
+        "minilm": AutoModelForSequenceClassification.from_pretrained(packaged, num_labels=2),
+        "bert_base": BertForSequenceClassification(BertConfig(num_labels=2)),
+    }
+    # Both models see the same batches, and they take turns a step each.
+    iterators = {name: iter(DataLoader(tokenized, batch_size=BATCH, collate_fn=collator)) for name in models}
+    optimizers = {name: torch.optim.AdamW(model.parameters(), lr=5e-5) for name, model in models.items()}
+    seconds = dict.fromkeys(models, 0.0)
+    samples = dict.fromkeys(models, 0)
+    for model in models.values():
+        model.train()
+    for step in range(steps + 1):  # step 0 warms up
+        for name, model in models.items():
+            batch = next(iterators[name])
+            start = time.perf_counter()
+            loss = model(**batch).loss
+            loss.backward()
+            optimizers[name].step()
+            optimizers[name].zero_grad()
+            if step:
+                seconds[name] += time.perf_counter() - start
+                samples[name] += len(batch["input_ids"])
+    speeds = {name: samples[name] / seconds[name] for name in models}
+    params = {name: sum(p.numel() for p in model.parameters()) for name, model in models.items()}
+    ratio = speeds["minilm"] / speeds["bert_base"]
+    full_samples = TRAIN_PAIRS * EPOCHS
+    return {
+        "measured": dt.date.today().isoformat(),
+        "machine": {
+            "cpu": cpu_model(),
+            "cores": os.cpu_count(),
+            "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
+        },
+        "recipe": {"precision": "fp32", "batch_size": BATCH, "epochs": EPOCHS, "train_pairs": TRAIN_PAIRS},
+        "steps_timed": steps,
+        "parameters": params,
+        "samples_per_second": {name: round(value, 2) for name, value in speeds.items()},
+        "bert_base_slowdown": round(ratio, 2),
+        "full_run_minutes": {name: round(full_samples / value / 60, 1) for name, value in speeds.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30, help="timed training steps per model (default 30)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    result = measure(args.steps)
+    print("| model | parameters | samples/s | full run (3 epochs, min) |")
+    print("| --- | --- | --- | --- |")
+    for name in ("minilm", "bert_base"):
+        print(
+            f"| {name} | {result['parameters'][name] / 1e6:.1f}M | {result['samples_per_second'][name]} | "
+            f"{result['full_run_minutes'][name]} |"
+        )
+    print(f"bert-base is {result['bert_base_slowdown']}x slower per sample on {result['machine']['cpu']}")
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
