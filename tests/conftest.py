@@ -35,7 +35,7 @@ def find_sst2_dir() -> Path | None:
     return None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sst2_dir() -> Path:
     found = find_sst2_dir()
     if found is None:

@@ -71,7 +71,8 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
             for key, value in answer.getheaders():
                 if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                     self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
+            # HEAD answers announce the real size (the client checks downloads against it).
+            self.send_header("Content-Length", answer.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data)))
             if cut:
                 self.send_header("Connection", "close")
             self.end_headers()

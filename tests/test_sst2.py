@@ -10,12 +10,7 @@ from course_utils import data as cu_data
 
 
 @pytest.fixture(scope="module")
-def sst2(tmp_path_factory):
-    from conftest import find_sst2_dir
-
-    sst2_dir = find_sst2_dir()
-    if sst2_dir is None:
-        pytest.skip("real SST-2 source files not found: set COURSE_SST2_DIR to a folder holding them")
+def sst2(sst2_dir, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_SST2_DIR", str(sst2_dir))
         patch.setenv("COURSE_CACHE_DIR", str(tmp_path_factory.mktemp("sst2-cache")))
