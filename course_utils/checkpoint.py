@@ -97,6 +97,7 @@ def _hub_id_choice(model_id: str) -> CheckpointChoice:
     """An explicit Hub id: checked on the Hub when it answers, else taken from the cache."""
     import huggingface_hub
     from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
+    from huggingface_hub.utils import validate_repo_id
 
     hub = hub_status()
     if hub.reachable:
@@ -111,7 +112,7 @@ def _hub_id_choice(model_id: str) -> CheckpointChoice:
             pass  # the Hub answered oddly; resolve_checkpoint's download will say what happened
         return CheckpointChoice(model_id, model_id, "环境变量 COURSE_CHECKPOINT 指定", "hub")
     try:
-        huggingface_hub.utils.validate_repo_id(model_id)
+        validate_repo_id(model_id)
     except HFValidationError as err:
         raise CheckpointError(
             f"{model_id!r} 不是合法的模型名，也不是存在的文件夹。", "检查 COURSE_CHECKPOINT 的拼写。"

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Captured at import: tests may swap the module attributes for fakes.
 HUB_STATUS = course_utils.hub.hub_status
 CHOOSE_CHECKPOINT = course_utils.checkpoint.choose_checkpoint
+FETCHED_CHECKPOINT = course_utils.checkpoint._fetched
 MRPC_FILES = ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt", "dev_ids.tsv")
 
 
@@ -74,11 +75,11 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_SST2_DIR", raising=False)
     monkeypatch.delenv("COURSE_CHECKPOINT", raising=False)
-    HUB_STATUS.cache_clear()
-    CHOOSE_CHECKPOINT.cache_clear()
+    for decision in (HUB_STATUS, CHOOSE_CHECKPOINT, FETCHED_CHECKPOINT):
+        decision.cache_clear()
     yield
-    HUB_STATUS.cache_clear()
-    CHOOSE_CHECKPOINT.cache_clear()
+    for decision in (HUB_STATUS, CHOOSE_CHECKPOINT, FETCHED_CHECKPOINT):
+        decision.cache_clear()
     os.environ.clear()
     os.environ.update(saved_environ)
 

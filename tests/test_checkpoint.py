@@ -43,8 +43,25 @@ def test_packaged_minilm_was_trained_for_mean_pooling_not_cls():
         assert float(weights.get_tensor("encoder.layer.5.output.dense.bias").abs().max()) > 0.0
 
 
-def test_reachable_hub_gives_the_course_checkpoint(hub_online):
+def test_reachable_hub_gives_the_course_checkpoint(hub_online, monkeypatch):
+    downloads = []
+    monkeypatch.setattr("course_utils.checkpoint.download_checkpoint", lambda model_id: downloads.append(model_id))
+    assert cu.choose_checkpoint().route == "hub"
     assert cu.resolve_checkpoint(announce=False) == "bert-base-uncased"
+    assert downloads == ["bert-base-uncased"]  # fetched up front, once per process
+    cu.resolve_checkpoint(announce=False)
+    assert downloads == ["bert-base-uncased"]
+
+
+def test_failed_download_falls_back_with_the_cause(hub_online, monkeypatch, capsys):
+    def dropped(model_id):
+        raise ConnectionError("connection reset by peer")
+
+    monkeypatch.setattr("course_utils.checkpoint.download_checkpoint", dropped)
+    checkpoint = cu.resolve_checkpoint()
+    out = capsys.readouterr().out
+    assert checkpoint == cu.packaged_checkpoint()
+    assert "从 Hub 下载 bert-base-uncased 失败（ConnectionError: connection reset by peer）" in out
 
 
 def test_override_with_a_local_folder(monkeypatch):
