@@ -26,7 +26,9 @@ def pytest_configure(config):
     config.option.nbval_cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "900"))
 
     os.environ["COURSE_QUICK"] = "1"
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    # Offline unless a route test runs the notebooks against a local Hub (tests/test_routes.py).
+    if os.environ.get("COURSE_NOTEBOOK_ROUTE") != "hub":
+        os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("MPLBACKEND", "Agg")
     # The kernel runs inside notebooks/, so a relative data path is made absolute here.

@@ -229,3 +229,28 @@ def test_download_dropped_midway_falls_back_and_leaves_no_partial_file(hub, tmp_
     assert "从 Hub 加载指标 glue/mrpc 失败" in printed and report["metric"] == {"accuracy": 0.75, "f1": 0.8}
     assert "Traceback" not in printed + report["stderr"]
     assert partial_files(home) == []
+
+
+# --------------------------------------------------------------------------- notebooks on the online route
+
+ONLINE_NOTEBOOKS = ["01_load_dataset", "02_preprocess"]
+
+
+def test_notebooks_run_on_the_online_route(hub, tmp_path):
+    """nbval runs lessons 01 and 02 in quick mode with the Hub as their only source."""
+    home = tmp_path / "hf"
+    env = route_env(home, HF_ENDPOINT=hub.endpoint, COURSE_CHECKPOINT=MODEL, COURSE_NOTEBOOK_ROUTE="hub")
+    paths = [f"notebooks/{name}.ipynb" for name in ONLINE_NOTEBOOKS]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "failed" not in result.stdout.splitlines()[-1]
+    # The data and the checkpoint really came from the local Hub into this fresh HF_HOME.
+    assert list((home / "hub" / "datasets--nyu-mll--glue" / "snapshots").glob("*/mrpc/*.parquet"))
+    assert list((home / "hub" / "models--sentence-transformers--all-MiniLM-L6-v2" / "snapshots").glob("*/vocab.txt"))
