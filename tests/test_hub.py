@@ -4,9 +4,9 @@ import socket
 import time
 
 import pytest
+from fault_servers import fault_server
 
 from course_utils import hub
-from fault_servers import fault_server
 
 
 def test_offline_flag_skips_the_network():

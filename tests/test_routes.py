@@ -18,9 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import local_hub
+import pytest
 from fault_servers import fault_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +106,9 @@ def test_online_checkpoint_downloads_and_reproduces_the_token_ids(online):
     home, report = online
     assert report["checkpoint"] == MODEL
     assert report["token_ids"] == PAIR_IDS
-    assert list((home / "hub" / "models--sentence-transformers--all-MiniLM-L6-v2" / "snapshots").glob("*/model.safetensors"))
+    assert list(
+        (home / "hub" / "models--sentence-transformers--all-MiniLM-L6-v2" / "snapshots").glob("*/model.safetensors")
+    )
 
 
 def test_online_metric_comes_through_evaluate_load(online):
@@ -119,7 +120,11 @@ def test_online_metric_comes_through_evaluate_load(online):
 @pytest.mark.parametrize("how", ["HF_HUB_OFFLINE=1", "Hub gone"])
 def test_cached_route_after_an_online_run(online, how):
     home, _ = online
-    extra = {"HF_HUB_OFFLINE": "1"} if how == "HF_HUB_OFFLINE=1" else {"HF_ENDPOINT": f"http://127.0.0.1:{local_hub.free_port()}"}
+    extra = (
+        {"HF_HUB_OFFLINE": "1"}
+        if how == "HF_HUB_OFFLINE=1"
+        else {"HF_ENDPOINT": f"http://127.0.0.1:{local_hub.free_port()}"}
+    )
     report = run_route(route_env(home, **extra), "--sst2", "--preferred", MODEL)
     printed = report["printed"]
     assert report["setup"]["data"] == "cache" and report["setup"]["metric"] == "cache"
@@ -157,7 +162,9 @@ def test_offline_pack_prefetch_then_a_fresh_offline_process(hub, tmp_path):
     assert "离线包大小" in out and "分词器往返正常" in out
     assert not pack.with_name(pack.name + ".partial").exists() and not partial_files(pack)
     exports = dict(
-        line.strip().removeprefix("export ").split("=", 1) for line in out.splitlines() if line.strip().startswith("export ")
+        line.strip().removeprefix("export ").split("=", 1)
+        for line in out.splitlines()
+        if line.strip().startswith("export ")
     )
     assert set(exports) == {"HF_HOME", "HF_HUB_OFFLINE", "COURSE_CHECKPOINT"}
     learner = route_env(tmp_path / "unused", **{k: v.strip('"') for k, v in exports.items()})
