@@ -17,23 +17,23 @@ FETCHED_CHECKPOINT = course_utils.checkpoint._fetched
 MRPC_FILES = ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt", "dev_ids.tsv")
 
 
-def find_mrpc_dir() -> Path | None:
-    """The real MRPC mirror: COURSE_DATA_DIR, else ../shared/data/glue-mrpc beside the project."""
-    for candidate in (os.environ.get("COURSE_DATA_DIR"), ROOT.parent / "shared" / "data" / "glue-mrpc"):
-        if candidate and all((Path(candidate) / name).is_file() for name in MRPC_FILES):
-            return Path(candidate).resolve()
-    return None
-
-
 SST2_FILES = ("train.tsv", "dev.tsv", "test.tsv")
 
 
-def find_sst2_dir() -> Path | None:
-    """The real SST-2 source files: COURSE_SST2_DIR, else ../shared/data/glue-sst2 beside the project."""
-    for candidate in (os.environ.get("COURSE_SST2_DIR"), ROOT.parent / "shared" / "data" / "glue-sst2"):
-        if candidate and all((Path(candidate) / name).is_file() for name in SST2_FILES):
+def find_source_dir(env_var: str, shared_name: str, files: tuple[str, ...]) -> Path | None:
+    """Real GLUE source files: the folder ``env_var`` names, else ../shared/data/<shared_name> beside the project."""
+    for candidate in (os.environ.get(env_var), ROOT.parent / "shared" / "data" / shared_name):
+        if candidate and all((Path(candidate) / name).is_file() for name in files):
             return Path(candidate).resolve()
     return None
+
+
+def find_mrpc_dir() -> Path | None:
+    return find_source_dir("COURSE_DATA_DIR", "glue-mrpc", MRPC_FILES)
+
+
+def find_sst2_dir() -> Path | None:
+    return find_source_dir("COURSE_SST2_DIR", "glue-sst2", SST2_FILES)
 
 
 @pytest.fixture(scope="session")

@@ -146,17 +146,14 @@ def test_sample_only_when_nothing_real_is_anywhere(tmp_path):
 # --------------------------------------------------------------------------- offline pack
 
 
+def run_prefetch(env: dict[str, str], pack: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "course_utils.prefetch", str(pack), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
 def test_offline_pack_prefetch_then_a_fresh_offline_process(hub, tmp_path):
     pack = tmp_path / "course-pack"
-    env = route_env(tmp_path / "builder-hf", HF_ENDPOINT=hub.endpoint)
-    result = subprocess.run(
-        [sys.executable, "-m", "course_utils.prefetch", str(pack), "--checkpoint", MODEL],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
+    result = run_prefetch(route_env(tmp_path / "builder-hf", HF_ENDPOINT=hub.endpoint), pack, "--checkpoint", MODEL)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "离线包大小" in out and "分词器往返正常" in out
@@ -177,15 +174,7 @@ def test_offline_pack_prefetch_then_a_fresh_offline_process(hub, tmp_path):
 
 def test_prefetch_against_a_blocked_network_leaves_nothing(tmp_path):
     with fault_server("status", 403) as endpoint:
-        env = route_env(tmp_path / "hf", HF_ENDPOINT=endpoint)
-        result = subprocess.run(
-            [sys.executable, "-m", "course_utils.prefetch", str(tmp_path / "pack")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        result = run_prefetch(route_env(tmp_path / "hf", HF_ENDPOINT=endpoint), tmp_path / "pack")
     assert result.returncode == 1
     assert "准备离线包失败" in result.stderr and "怎么解决" in result.stderr
     assert not (tmp_path / "pack").exists() and not (tmp_path / "pack.partial").exists()
