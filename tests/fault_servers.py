@@ -85,7 +85,13 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
                 self.close_connection = True
             connection.close()
 
-        do_GET = do_HEAD = do_POST = _fault
+        def _answer(self):
+            try:
+                self._fault()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up first: that is the point of some shapes
+
+        do_GET = do_HEAD = do_POST = _answer
 
     return Handler
 
