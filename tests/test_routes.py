@@ -242,7 +242,7 @@ def test_notebooks_run_on_the_online_route(hub, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=2400,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-3000:]
