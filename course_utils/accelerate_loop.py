@@ -152,7 +152,6 @@ def evaluate_model(accelerator, model, eval_dataloader):
 
 def make_report(accelerator, config, train_dataloader, results, losses, train_seconds):
     """What the run did and reached; the main process prints the key numbers as one JSON line."""
-    choice = cu.choose_checkpoint(config.checkpoint)  # what resolve_checkpoint picked, and its name
     report = {
         "num_processes": accelerator.num_processes,
         **results,  # eval_examples, accuracy, f1
@@ -161,8 +160,7 @@ def make_report(accelerator, config, train_dataloader, results, losses, train_se
         "final_loss": losses[-1] if losses else None,
         "train_seconds": round(train_seconds, 1),
         "mixed_precision": accelerator.mixed_precision,
-        "checkpoint": choice.checkpoint,
-        "base_model": choice.label,
+        "checkpoint": cu.resolve_checkpoint(config.checkpoint, announce=False),  # the one training_function used
         "data_source": cu.choose_data_source("mrpc").kind,
         "label_names": train_dataloader.dataset.features["labels"].names,
         "date": datetime.date.today().isoformat(),

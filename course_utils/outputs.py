@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .checkpoint import PACKAGED_NAME, packaged_checkpoint
 from .errors import CourseError
 
 METRICS_FILE = "metrics.json"
@@ -58,11 +59,21 @@ def publish(staging: str | os.PathLike, output_dir: str | os.PathLike) -> Path:
     return final
 
 
+def base_model_name(checkpoint: str) -> str:
+    """How a model card names the checkpoint a run started from (the packaged MiniLM by its package)."""
+    try:
+        if Path(checkpoint).expanduser().resolve() == Path(packaged_checkpoint()).resolve():
+            return PACKAGED_NAME
+    except CourseError:
+        pass  # the package is not installed, so the checkpoint is not it
+    return checkpoint
+
+
 def model_card(report: dict) -> str:
     """A short model card (README.md) for a saved run: base model, data, recipe, metrics, date."""
     config = report["config"]
     labels = "、".join(f"{i} = {name}" for i, name in enumerate(report["label_names"]))
-    base = report["base_model"]
+    base = base_model_name(report["checkpoint"])
     front = ["---", "library_name: transformers", "pipeline_tag: text-classification", "language: en"]
     front += ["datasets:", f"- {DATASET}", "metrics:", "- accuracy", "- f1"]
     if not Path(report["checkpoint"]).expanduser().exists():  # a Hub id, not a local folder

@@ -58,7 +58,7 @@ def test_the_lessons_that_train_do_create_models():
 
 def test_06_ends_with_a_pipeline_on_a_sentence_pair():
     cells = nbformat.read(ROOT / "notebooks" / "06_accelerate.ipynb", as_version=4).cells
-    source = next(cell for cell in cells if 'pipeline("text-classification"' in cell.source)
+    source = next(c for c in cells if c.cell_type == "code" and 'pipeline("text-classification"' in c.source)
     assert '"text_pair"' in source.source and "config.output_dir" in source.source
     printed = "".join(output.get("text", "") for output in source.get("outputs", []))
     assert printed.count("'label': ") == 2, printed

@@ -15,7 +15,6 @@ REPORT = {
     "train_examples": 3668,
     "mixed_precision": "bf16",
     "checkpoint": "bert-base-uncased",
-    "base_model": "bert-base-uncased",
     "data_source": "mirror",
     "label_names": ["not_equivalent", "equivalent"],
     "date": "2026-11-26",
@@ -53,8 +52,15 @@ def test_model_card_names_base_data_recipe_metrics_and_date():
 
 
 def test_model_card_of_a_local_checkpoint_has_no_hub_base_model(tmp_path):
-    card = cu.model_card({**REPORT, "checkpoint": str(tmp_path), "base_model": "my model"})
-    assert "base_model:" not in card and "基础模型：my model" in card
+    card = cu.model_card({**REPORT, "checkpoint": str(tmp_path)})
+    assert "base_model:" not in card and f"基础模型：{tmp_path}" in card
+
+
+def test_the_packaged_checkpoint_is_named_by_its_package():
+    from course_utils.checkpoint import PACKAGED_NAME, packaged_checkpoint
+
+    card = cu.model_card({**REPORT, "checkpoint": packaged_checkpoint()})
+    assert f"基础模型：{PACKAGED_NAME}" in card and "base_model:" not in card
 
 
 def test_staged_files_appear_in_one_step(tmp_path):

@@ -106,12 +106,14 @@ def test_saved_model_names_its_labels_through_pipeline(quick_run):
 
 
 def test_model_card_describes_the_run(quick_run):
+    from course_utils.outputs import base_model_name
+
     result, output, data_dir = quick_run
     report = _report(result)
     card = (output / "README.md").read_text(encoding="utf-8")
     saved = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
     assert card.startswith("---\n") and "pipeline_tag: text-classification" in card and "- nyu-mll/glue" in card
-    assert saved["base_model"] in card  # the base checkpoint
+    assert f"基础模型：{base_model_name(saved['checkpoint'])}" in card  # the base checkpoint
     assert f"训练 {saved['train_examples']} 条，验证 {report['eval_examples']} 条" in card  # the data
     assert f"批大小 {saved['config']['batch_size']}" in card and "学习率 5e-05" in card  # the recipe
     assert f"准确率 {report['accuracy']:.3f}，F1 {report['f1']:.3f}" in card  # the metrics
