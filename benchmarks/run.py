@@ -51,7 +51,7 @@ def machine_info() -> dict:
     import torch
     import transformers
 
-    from course_utils.recipes import cpu_supports_bf16
+    from course_utils.precision import cpu_supports_bf16
 
     model = platform.processor() or platform.machine()
     try:

@@ -1,10 +1,11 @@
 """Helpers shared by the chapter-3 notebooks (``import course_utils as cu``).
 
 Each helper exists because the environment forces it (no Hub, no GPU, quick
-test runs); learner-facing code keeps the canonical library calls.
+test runs); learner-facing code keeps the canonical library calls. Lesson 06's
+training loop is not here: the notebook defines it, and ``course_utils.accelerate_loop``
+is generated from it (``python scripts/export_loop.py``) for the training script.
 """
 
-from .accelerate_loop import TrainConfig, choose_mixed_precision, training_function
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
@@ -12,12 +13,13 @@ from .evaluation import misclassified
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
+from .outputs import check_output_dir, model_card, publish, staging_dir, write_run_files
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
 from .plots import plot_confusion_matrix, plot_length_histogram, plot_training_history
-from .precision import cpu_supports_bf16, mixed_precision_args
+from .precision import choose_mixed_precision, cpu_supports_bf16, mixed_precision_args
 from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
 from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
-from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
+from .runtime import CourseEnv, check_process_group, check_versions, detect_device, in_colab, quick_mode, setup
 
 __all__ = [
     "CheckpointError",
@@ -27,9 +29,10 @@ __all__ = [
     "MetricError",
     "PaddingStats",
     "Quiz",
-    "TrainConfig",
     "answer",
     "check_answer",
+    "check_output_dir",
+    "check_process_group",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
@@ -50,12 +53,14 @@ __all__ = [
     "measure_throughput",
     "misclassified",
     "mixed_precision_args",
+    "model_card",
     "packaged_checkpoint",
     "padding_from_lengths",
     "padding_stats",
     "plot_confusion_matrix",
     "plot_length_histogram",
     "plot_training_history",
+    "publish",
     "quick_mode",
     "quiz_widget",
     "recipe",
@@ -64,5 +69,6 @@ __all__ = [
     "run_quiz",
     "setup",
     "show_quiz",
-    "training_function",
+    "staging_dir",
+    "write_run_files",
 ]

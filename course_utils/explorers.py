@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 
 from .errors import CourseError
 from .frontend import StaticFallbackBox, finish
+from .padding import PaddingStats, padding_stats
 
 DEFAULT_SENTENCE1 = "The company said its quarterly profit rose 9 percent."
 DEFAULT_SENTENCE2 = "Quarterly profit was up 9 percent, according to the company."
@@ -161,32 +161,19 @@ def explore_tokenizer(
 # ---------------------------------------------------------------- padding
 
 
-@dataclass(frozen=True)
-class BatchPadding:
-    """Shapes and padding share of one batch, padded dynamically and to a fixed length."""
-
-    batch: int  # 0-based batch number
-    rows: int
-    real_tokens: int
-    dynamic_shape: tuple[int, int]
-    fixed_shape: tuple[int, int]
-
-    @staticmethod
-    def _share(real: int, shape: tuple[int, int]) -> float:
-        total = shape[0] * shape[1]
-        return 1 - real / total if total else 0.0
-
-    @property
-    def dynamic_share(self) -> float:
-        return self._share(self.real_tokens, self.dynamic_shape)
-
-    @property
-    def fixed_share(self) -> float:
-        return self._share(self.real_tokens, self.fixed_shape)
+def _shape(stats: PaddingStats) -> tuple[int, int]:
+    """(rows, width) of the one batch that ``stats`` counts."""
+    return (stats.examples, stats.total_tokens // stats.examples if stats.examples else 0)
 
 
-def padding_report(dataset, tokenizer, batch_size: int, num_batches: int, max_length: int) -> list[BatchPadding]:
-    """Pad the first ``num_batches`` batches with DataCollatorWithPadding, dynamically and to ``max_length``."""
+def padding_report(
+    dataset, tokenizer, batch_size: int, num_batches: int, max_length: int
+) -> list[tuple[PaddingStats, PaddingStats]]:
+    """(dynamic, fixed) padding of each of the first ``num_batches`` batches, as DataCollatorWithPadding pads them.
+
+    Dynamic pads each batch to its longest row; fixed pads to ``max_length``
+    (``padding="max_length"``). Each side is a one-batch ``PaddingStats``.
+    """
     from transformers import DataCollatorWithPadding
 
     columns = [name for name in tokenizer.model_input_names if name in dataset.column_names]
@@ -207,26 +194,18 @@ def padding_report(dataset, tokenizer, batch_size: int, num_batches: int, max_le
         lengths = [len(ids) for ids in block["input_ids"]]
         # A row longer than max_length cannot be padded down to it; the fixed length then grows to fit.
         fixed = DataCollatorWithPadding(tokenizer=tokenizer, padding="max_length", max_length=max(max_length, *lengths))
-        report.append(
-            BatchPadding(
-                batch=batch,
-                rows=len(features),
-                real_tokens=sum(lengths),
-                dynamic_shape=tuple(dynamic(features)["input_ids"].shape),
-                fixed_shape=tuple(fixed(features)["input_ids"].shape),
-            )
-        )
+        report.append((padding_stats([dynamic(features)]), padding_stats([fixed(features)])))
     return report
 
 
 class PaddingExplorer(Explorer):
-    """Padding explorer; ``report`` holds the BatchPadding rows currently shown."""
+    """Padding explorer; ``report`` holds the (dynamic, fixed) ``PaddingStats`` of the batches shown."""
 
     def __init__(self, data, tokenizer, max_length: int, batch_size: int, num_batches: int):
         self.data = data
         self.tokenizer = tokenizer
         self.max_length = max_length
-        self.report: list[BatchPadding] = []
+        self.report: list[tuple[PaddingStats, PaddingStats]] = []
         controls = {
             "batch_size": widgets.IntSlider(
                 value=batch_size, min=1, max=64, description="batch_size", continuous_update=False
@@ -251,23 +230,17 @@ class PaddingExplorer(Explorer):
             _cell(name, "th") for name in ("批次", "样本数", "动态填充形状", "填充占比", "固定长度形状", "填充占比")
         )
         rows = [f"<tr>{head}</tr>"]
-        for item in self.report:
-            cells = (
-                item.batch + 1,
-                item.rows,
-                item.dynamic_shape,
-                f"{item.dynamic_share:.0%}",
-                item.fixed_shape,
-                f"{item.fixed_share:.0%}",
-            )
+        for number, (dynamic, fixed) in enumerate(self.report, start=1):
+            shapes = (_shape(dynamic), f"{dynamic.share:.0%}", _shape(fixed), f"{fixed.share:.0%}")
+            cells = (number, dynamic.examples, *shapes)
             rows.append("<tr>" + "".join(_cell(value) for value in cells) + "</tr>")
-        real = sum(item.real_tokens for item in self.report)
-        dynamic_total = sum(item.dynamic_shape[0] * item.dynamic_shape[1] for item in self.report)
-        fixed_total = sum(item.fixed_shape[0] * item.fixed_shape[1] for item in self.report)
+        dynamic_total = sum((dynamic for dynamic, _ in self.report), PaddingStats(0, 0, 0, 0))
+        fixed_total = sum((fixed for _, fixed in self.report), PaddingStats(0, 0, 0, 0))
         summary = (
-            f"前 {len(self.report)} 个批次共有 {real} 个真实 token。动态填充要算 {dynamic_total} 个位置"
-            f"（填充占 {1 - real / dynamic_total:.0%}），填充到 max_length={self.max_length} 要算 {fixed_total} 个位置"
-            f"（填充占 {1 - real / fixed_total:.0%}）。"
+            f"前 {len(self.report)} 个批次共有 {dynamic_total.real_tokens} 个真实 token。"
+            f"动态填充要算 {dynamic_total.total_tokens} 个位置（填充占 {dynamic_total.share:.0%}），"
+            f"填充到 max_length={self.max_length} 要算 {fixed_total.total_tokens} 个位置"
+            f"（填充占 {fixed_total.share:.0%}）。"
         )
         return f"<div>{_TABLE}{''.join(rows)}</table><p>{summary}</p></div>"
 
@@ -290,7 +263,6 @@ def explore_padding(
 
 
 __all__ = [
-    "BatchPadding",
     "Explorer",
     "ExplorerError",
     "PaddingExplorer",

@@ -14,7 +14,7 @@ benchmarks/README.md for the tuning runs and the likely reason).
 
 from __future__ import annotations
 
-from .precision import cpu_supports_bf16  # one detector for the whole package
+from .precision import mixed_precision_args  # the course's one mixed-precision policy
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
 COURSE = {
@@ -75,24 +75,17 @@ def course_recipe() -> dict:
 
 
 def fast_cpu_recipe(device: str = "cpu", bf16: bool | None = None) -> dict:
-    """A faster recipe for small checkpoints; on ``device="cpu"`` it uses bf16 only where the CPU has it.
+    """A faster recipe for small checkpoints, with the course's mixed-precision policy for ``device``.
 
-    ``bf16=None`` detects support (``cpu_supports_bf16()`` on CPU); pass ``True``
-    or ``False`` to force it, e.g. to simulate a CPU without bf16. On CUDA it
-    picks bf16 when the GPU supports it, else fp16; on Apple MPS it stays fp32.
+    Mixed precision is what ``precision.choose_mixed_precision`` decides (bf16 on a
+    CPU only where it is native; on CUDA bf16 where supported, else fp16; fp32 on
+    Apple MPS). ``bf16=True`` / ``False`` overrides the hardware's answer, e.g. to
+    simulate a CPU without bf16.
     """
     kwargs = {**FAST, "eval_strategy": "no", "save_strategy": "no", "report_to": "none"}
     if device == "cpu":
-        use_bf16 = cpu_supports_bf16() if bf16 is None else bool(bf16)
         kwargs["use_cpu"] = True
-        if use_bf16:
-            kwargs["bf16"] = True
-    elif device == "cuda":
-        import torch
-
-        use_bf16 = torch.cuda.is_bf16_supported() if bf16 is None else bool(bf16)
-        kwargs["bf16" if use_bf16 else "fp16"] = True
-    return kwargs
+    return {**kwargs, **mixed_precision_args(device, bf16=bf16)}
 
 
 def recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> dict:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-_TRUE = {"1", "true", "yes", "on"}
+from .envvars import env_flag
+
 LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate")
 # The ranges of requirements.txt for the libraries the lessons depend on
 # (tests/test_repo.py keeps the two in step).
@@ -48,7 +49,7 @@ class CourseEnv:
 
 def quick_mode() -> bool:
     """True when ``COURSE_QUICK`` asks for the short version of each lesson."""
-    return os.environ.get("COURSE_QUICK", "").strip().lower() in _TRUE
+    return env_flag("COURSE_QUICK")
 
 
 def in_colab() -> bool:
@@ -95,6 +96,21 @@ def quiet_warnings() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
+
+
+def check_process_group(accelerator) -> None:
+    """Catch the silent failure of a launch: N processes started, yet each one trains alone."""
+    from .errors import CourseError
+
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1 and accelerator.num_processes == 1:
+        raise CourseError(
+            f"启动了 {world_size} 个进程，但 Accelerate 没有把它们组成一组（每个进程都以为只有自己）。"
+            "没有 GPU 时常见：进程默认找 GPU，找不到就各自单独训练。\n"
+            f"(English: launched with WORLD_SIZE={world_size}, but Accelerator sees 1 process.)",
+            "在 CPU 上多进程运行时设置 ACCELERATE_USE_CPU=true，例如：\n"
+            "ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 scripts/train_mrpc.py",
+        )
 
 
 def _gpu_name() -> str:
@@ -180,6 +196,7 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     from .data import choose_data_source
     from .hub import hub_status
     from .metrics import choose_metric_source
+    from .precision import mixed_precision_choice
 
     quiet_warnings()
     set_seed(seed)
@@ -217,6 +234,7 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
             f"Python {platform.python_version()} · {versions}",
             f"运行平台：{'Google Colab' if colab else '本地'} · 设备：{_device_line(device, colab)}",
             f"运行模式：{mode} · 随机种子：{seed}",
+            "混合精度（用到时的选择）：{}（{}）".format(*mixed_precision_choice(device)),
             f"Hub：{hub_status().reason}",
             f"数据：{data_names[data.kind]}（{data.reason}）",
             f"模型：{ckpt.label}（{ckpt.reason}）",

@@ -1,8 +1,9 @@
 """Fine-tune a BERT-style model on GLUE MRPC with 🤗 Accelerate (chapter 3, lesson 06).
 
-The training loop lives in ``course_utils/accelerate_loop.py`` (the notebook
-``06_accelerate.ipynb`` runs the very same code). This file only reads the
-command line, checks it before anything is written, and calls the loop.
+The training loop is written in the notebook ``notebooks/06_accelerate.ipynb``;
+its ``#| export`` cells are copied to ``course_utils/accelerate_loop.py`` by
+``python scripts/export_loop.py`` (a test checks the two agree). This file only
+reads the command line, checks it before anything is written, and calls the loop.
 
 Run it (from the repository root):
 
@@ -13,9 +14,10 @@ Run it (from the repository root):
     # Two CPU processes on a machine without GPU (one gloo process group):
     ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 scripts/train_mrpc.py --quick
 
-The main process prints a last line such as
-``{"num_processes": 2, "eval_examples": 408, "accuracy": 0.8, "f1": 0.87}``
-and writes it, with the model and the tokenizer, to ``--output-dir``.
+The main process prints a line such as
+``{"num_processes": 2, "eval_examples": 408, "accuracy": 0.8, "f1": 0.87}`` and
+writes the model (which names its labels), the tokenizer, the full report
+(metrics.json) and a model card (README.md) to ``--output-dir``, all at once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import sys
 from pathlib import Path
 
 QUICK_TRAIN_ROWS = 64  # --quick: train on this many rows for one epoch; the validation set stays full
-MRPC_FILES = ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt", "dev_ids.tsv")
 
 
 def _positive(kind):
@@ -81,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="MRPC 原始文件所在文件夹（不给时取环境变量 COURSE_DATA_DIR；都没有时从 Hub 加载）",
     )
-    parser.add_argument("--output-dir", default="outputs/train_mrpc", help="保存模型、分词器和 metrics.json 的文件夹")
+    parser.add_argument(
+        "--output-dir", default="outputs/train_mrpc", help="保存模型、分词器、metrics.json 和模型卡 README.md 的文件夹"
+    )
     parser.add_argument(
         "--mixed-precision",
         choices=("no", "fp16", "bf16"),
@@ -99,7 +102,7 @@ def fail(chinese: str, english: str, code: int = 2) -> None:
 def check_arguments(args) -> None:
     """Everything that can be checked before any file is written (bad input exits here)."""
     import course_utils as cu
-    from course_utils.accelerate_loop import check_output_dir
+    from course_utils.glue_source import MRPC_LAYOUT
 
     if args.data_dir is not None:
         folder = Path(args.data_dir).expanduser()
@@ -108,7 +111,7 @@ def check_arguments(args) -> None:
                 f"数据文件夹 {folder} 不存在。请让 --data-dir（或 COURSE_DATA_DIR）指向 MRPC 原始文件所在的文件夹。",
                 f"data directory not found: {folder}",
             )
-        missing = [name for name in MRPC_FILES if not (folder / name).is_file()]
+        missing = [name for name in MRPC_LAYOUT.files if not (folder / name).is_file()]
         if missing:
             fail(
                 f"数据文件夹 {folder} 里缺少 MRPC 原始文件：{', '.join(missing)}。",
@@ -139,7 +142,7 @@ def check_arguments(args) -> None:
             )
 
     try:
-        check_output_dir(args.output_dir)
+        cu.check_output_dir(args.output_dir)
     except cu.CourseError as err:
         fail(str(err), f"output_dir {args.output_dir} exists and is not a previous training output")
 
@@ -159,9 +162,11 @@ def recipe_settings(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from course_utils.envvars import env_flag
+
     args = build_parser().parse_args(argv)
     args.data_dir = args.data_dir or os.environ.get("COURSE_DATA_DIR") or None
-    args.quick = args.quick or os.environ.get("COURSE_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+    args.quick = args.quick or env_flag("COURSE_QUICK")
     check_arguments(args)
     settings = recipe_settings(args)
 
@@ -170,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     from course_utils.runtime import quiet_warnings
 
     quiet_warnings()
-    config = TrainConfig(
-        checkpoint=args.checkpoint,
+    config = TrainConfig(  # the checkpoint reaches the loop through COURSE_CHECKPOINT (set by check_arguments)
         epochs=1 if args.quick else settings["epochs"],
         batch_size=settings["batch_size"],
         learning_rate=settings["learning_rate"],

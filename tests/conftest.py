@@ -8,13 +8,14 @@ import pytest
 
 import course_utils.checkpoint
 import course_utils.hub
+from course_utils.glue_source import MRPC_LAYOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 # Captured at import: tests may swap the module attributes for fakes.
 HUB_STATUS = course_utils.hub.hub_status
 CHOOSE_CHECKPOINT = course_utils.checkpoint.choose_checkpoint
 FETCHED_CHECKPOINT = course_utils.checkpoint._fetched
-MRPC_FILES = ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt", "dev_ids.tsv")
+MRPC_FILES = MRPC_LAYOUT.files
 
 
 SST2_FILES = ("train.tsv", "dev.tsv", "test.tsv")
@@ -44,9 +45,15 @@ def sst2_dir() -> Path:
     return found
 
 
+@pytest.fixture(scope="session")
+def real_mrpc_dir() -> Path | None:
+    """The real MRPC mirror, or None; found once, before any test unsets COURSE_DATA_DIR."""
+    return find_mrpc_dir()
+
+
 @pytest.fixture
-def mrpc_dir() -> Path:
-    found = find_mrpc_dir()
+def mrpc_dir(real_mrpc_dir) -> Path:
+    found = real_mrpc_dir
     if found is None:
         pytest.skip("real MRPC source files not found: set COURSE_DATA_DIR to a folder holding them")
     return found

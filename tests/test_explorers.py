@@ -127,14 +127,14 @@ def test_tokenizer_explorer_with_one_sentence(tokenizer):
 def _check_padding(explorer, tokenized, batch_size, max_length):
     lengths = [len(ids) for ids in tokenized["input_ids"]]
     assert explorer.report, "no batches shown"
-    for item in explorer.report:
-        rows = lengths[item.batch * batch_size : (item.batch + 1) * batch_size]
-        assert item.dynamic_shape == (len(rows), max(rows))
-        assert item.fixed_shape == (len(rows), max(max_length, *rows))
-        assert item.real_tokens == sum(rows)
-        assert item.dynamic_share <= item.fixed_share
-        assert str(item.dynamic_shape) in explorer.html.value
-        assert str(item.fixed_shape) in explorer.html.value
+    for number, (dynamic, fixed) in enumerate(explorer.report):
+        rows = lengths[number * batch_size : (number + 1) * batch_size]
+        assert isinstance(dynamic, cu.PaddingStats) and isinstance(fixed, cu.PaddingStats)
+        assert dynamic == cu.PaddingStats(1, len(rows), sum(rows), len(rows) * max(rows) - sum(rows))
+        assert fixed == cu.PaddingStats(1, len(rows), sum(rows), len(rows) * max(max_length, *rows) - sum(rows))
+        assert dynamic.share <= fixed.share
+        assert str((len(rows), max(rows))) in explorer.html.value
+        assert str((len(rows), max(max_length, *rows))) in explorer.html.value
 
 
 def test_padding_explorer_on_the_sample(sample_raw, tokenizer):
@@ -142,10 +142,10 @@ def test_padding_explorer_on_the_sample(sample_raw, tokenizer):
     explorer = cu.explore_padding(tokenized, tokenizer, max_length=128, static=False)
     assert isinstance(explorer.controls["batch_size"], widgets.IntSlider)
     _check_padding(explorer, tokenized["train"], 8, 128)
-    before = explorer.report[0].dynamic_shape
+    before = explorer.report[0][0]
 
     explorer.controls["batch_size"].value = 4
-    assert explorer.report[0].dynamic_shape[0] == 4 and explorer.report[0].dynamic_shape != before
+    assert explorer.report[0][0].examples == 4 and explorer.report[0][0] != before
     _check_padding(explorer, tokenized["train"], 4, 128)
 
     explorer.controls["num_batches"].value = 2
@@ -168,10 +168,10 @@ def test_padding_explorer_on_real_mrpc(mrpc_dir, monkeypatch, tokenizer):
     tokenized = _tokenize(cu.load_dataset("nyu-mll/glue", "mrpc"), tokenizer)
     explorer = cu.explore_padding(tokenized, tokenizer, max_length=128, batch_size=8, static=False)
     _check_padding(explorer, tokenized["train"], 8, 128)
-    assert explorer.report[0].dynamic_shape == (8, 67)  # the course's first batch
-    assert all(item.dynamic_share < item.fixed_share for item in explorer.report)
+    assert explorer.report[0][0].mean_width == 67  # the course's first batch pads to [8, 67]
+    assert all(dynamic.share < fixed.share for dynamic, fixed in explorer.report)
 
     explorer.controls["batch_size"].value = 32
     _check_padding(explorer, tokenized["train"], 32, 128)
-    assert explorer.report[0].dynamic_shape[0] == 32
-    assert all(item.dynamic_share < item.fixed_share for item in explorer.report)
+    assert explorer.report[0][0].examples == 32
+    assert all(dynamic.share < fixed.share for dynamic, fixed in explorer.report)

@@ -1,4 +1,4 @@
-"""course_utils.plots / evaluation / precision on a real (tiny) Trainer run.
+"""course_utils.plots / evaluation on a real (tiny) Trainer run.
 
 A BERT with one small layer, built from a config (no download), trains for a
 few steps on MRPC-format rows from the course's sample files, so the
@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
 import course_utils as cu
-from course_utils import precision
 from course_utils.data import SAMPLE_DIR, SAMPLE_LAYOUT, build_from_source_files
 
 TRAIN_ROWS = 16
@@ -179,31 +178,3 @@ def test_misclassified_on_real_predictions(tiny_run, sample):
 def test_misclassified_rejects_misaligned_predictions(sample):
     with pytest.raises(ValueError, match="line up"):
         cu.misclassified(sample["validation"], [0, 1])
-
-
-@pytest.mark.parametrize("device", ["cpu", "mps", "cuda", None])
-def test_mixed_precision_args_are_accepted_by_training_arguments(device, tmp_path):
-    from transformers import TrainingArguments
-
-    args = cu.mixed_precision_args(device)
-    assert args in ({}, {"fp16": True}, {"bf16": True, "use_cpu": True})
-    training_args = TrainingArguments(str(tmp_path), **args)  # must not raise on this machine
-    assert training_args.bf16 == args.get("bf16", False)
-    assert training_args.fp16 == args.get("fp16", False)
-
-
-def test_mixed_precision_on_cpu_follows_bf16_support(monkeypatch):
-    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: True)
-    assert cu.mixed_precision_args("cpu") == {"bf16": True, "use_cpu": True}
-    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: False)
-    assert cu.mixed_precision_args("cpu") == {}
-    assert cu.mixed_precision_args("mps") == {}
-
-
-def test_mixed_precision_without_cuda_never_asks_for_fp16():
-    import torch
-
-    if torch.cuda.is_available():
-        pytest.skip("a CUDA GPU is present: fp16 is the expected answer there")
-    assert cu.mixed_precision_args("cuda") == {}
-    assert isinstance(precision.cpu_supports_bf16(), bool)

@@ -17,15 +17,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "train_mrpc.py"
 TIMEOUT = 600
-MRPC_FILES = ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt", "dev_ids.tsv")
-
-
-def find_mrpc_dir() -> Path | None:
-    """Real MRPC, found as tests/conftest.py finds it (that fixture is function-scoped)."""
-    for candidate in (os.environ.get("COURSE_DATA_DIR"), ROOT.parent / "shared" / "data" / "glue-mrpc"):
-        if candidate and all((Path(candidate) / name).is_file() for name in MRPC_FILES):
-            return Path(candidate).resolve()
-    return None
 
 
 def _env(cache_dir: Path, data_dir: Path | None) -> dict:
@@ -63,10 +54,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, real_mrpc_dir):
     """One single-process quick run, shared by the tests that read its output."""
     base = tmp_path_factory.mktemp("train_script")
-    data_dir = find_mrpc_dir()  # real MRPC when available, else the course's sample
+    data_dir = real_mrpc_dir  # real MRPC when available, else the course's sample
     output = base / "model"
     result = _run([sys.executable, str(SCRIPT), "--quick", "--output-dir", str(output)], _env(base / "cache", data_dir))
     return result, output, data_dir
@@ -99,6 +90,36 @@ def test_saved_model_reloads_and_predicts(quick_run):
     assert logits.shape == (1, 2)
     assert int(logits.argmax(dim=-1)) in (0, 1)
     assert not any(path.name.endswith(".partial") for path in output.parent.iterdir())
+
+
+def test_saved_model_names_its_labels_through_pipeline(quick_run):
+    """What a new user tries first: pipeline() on the output folder answers with MRPC's label names."""
+    from transformers import pipeline
+
+    result, output, _ = quick_run
+    _report(result)
+    classifier = pipeline("text-classification", model=str(output), device="cpu")
+    answer = classifier({"text": "The company posted a profit.", "text_pair": "The firm reported earnings."})
+    assert answer["label"] in ("equivalent", "not_equivalent"), answer
+    assert classifier.model.config.id2label == {0: "not_equivalent", 1: "equivalent"}
+    assert classifier.model.config.label2id == {"not_equivalent": 0, "equivalent": 1}
+
+
+def test_model_card_describes_the_run(quick_run):
+    from course_utils.outputs import base_model_name
+
+    result, output, data_dir = quick_run
+    report = _report(result)
+    card = (output / "README.md").read_text(encoding="utf-8")
+    saved = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
+    assert card.startswith("---\n") and "pipeline_tag: text-classification" in card and "- nyu-mll/glue" in card
+    assert f"基础模型：{base_model_name(saved['checkpoint'])}" in card  # the base checkpoint
+    assert f"训练 {saved['train_examples']} 条，验证 {report['eval_examples']} 条" in card  # the data
+    assert f"批大小 {saved['config']['batch_size']}" in card and "学习率 5e-05" in card  # the recipe
+    assert f"准确率 {report['accuracy']:.3f}，F1 {report['f1']:.3f}" in card  # the metrics
+    assert f"日期：{saved['date']}" in card and "0 = not_equivalent" in card
+    if data_dir is not None:
+        assert "本地 MRPC 原始文件" in card
 
 
 def test_two_cpu_processes_evaluate_each_example_once(tmp_path, mrpc_dir):
@@ -156,14 +177,14 @@ def test_help_lists_the_options():
         assert option in result.stdout
 
 
-def test_fast_recipe_option(tmp_path):
+def test_fast_recipe_option(tmp_path, real_mrpc_dir):
     """--recipe fast trains with the settings of course_utils.recipes (read back from metrics.json)."""
     from course_utils.recipes import loop_settings
 
     output = tmp_path / "fast"
     result = _run(
         [sys.executable, str(SCRIPT), "--recipe", "fast", "--quick", "--batch-size", "4", "--output-dir", str(output)],
-        _env(tmp_path / "cache", find_mrpc_dir()),
+        _env(tmp_path / "cache", real_mrpc_dir),
     )
     _report(result)
     saved = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
