@@ -29,11 +29,12 @@ def pytest_configure(config):
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    # The kernel runs inside notebooks/, so a relative data path is made absolute here.
-    data_dir = os.environ.get("COURSE_DATA_DIR")
-    if data_dir:
-        os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
-    for name in ("COURSE_QUICK", "HF_HUB_OFFLINE", "COURSE_DATA_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
+    # The kernel runs inside notebooks/, so relative data paths are made absolute here.
+    for name in ("COURSE_DATA_DIR", "COURSE_SST2_DIR"):
+        data_dir = os.environ.get(name)
+        if data_dir:
+            os.environ[name] = str(Path(data_dir).expanduser().resolve())
+    for name in ("COURSE_QUICK", "HF_HUB_OFFLINE", "COURSE_DATA_DIR", "COURSE_SST2_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
         if name in os.environ:
             NOTEBOOK_ENV[name] = os.environ[name]
 

@@ -15,7 +15,9 @@ from .metrics import load_metric
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
 from .plots import plot_confusion_matrix, plot_length_histogram, plot_training_history
 from .precision import cpu_supports_bf16, mixed_precision_args
-from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
+from .quiz import Quiz, check_answer
+from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
+from .quiz_widgets import quiz_widget, run_quiz
 from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_versions, detect_device, in_colab, quick_mode, setup
 
@@ -27,6 +29,7 @@ __all__ = [
     "MetricError",
     "PaddingStats",
     "Quiz",
+    "TextQuiz",
     "TrainConfig",
     "answer",
     "check_answer",
