@@ -8,12 +8,20 @@ from .accelerate_loop import TrainConfig, choose_mixed_precision, training_funct
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
-from .evaluation import misclassified
+from .evaluation import RunSummary, misclassified, summarize_history
+from .exercises import (
+    check_glue_preprocessing,
+    check_labels,
+    check_pair_tokenization,
+    check_sst2_loop,
+    check_sst2_preprocessing,
+    check_sst2_trainer,
+)
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
-from .plots import plot_confusion_matrix, plot_length_histogram, plot_training_history
+from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history
 from .precision import cpu_supports_bf16, mixed_precision_args
 from .quiz import Quiz, check_answer
 from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
@@ -28,11 +36,18 @@ __all__ = [
     "DataSourceError",
     "MetricError",
     "PaddingStats",
+    "RunSummary",
     "Quiz",
     "TextQuiz",
     "TrainConfig",
     "answer",
     "check_answer",
+    "check_glue_preprocessing",
+    "check_labels",
+    "check_pair_tokenization",
+    "check_sst2_loop",
+    "check_sst2_preprocessing",
+    "check_sst2_trainer",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
@@ -57,6 +72,7 @@ __all__ = [
     "padding_from_lengths",
     "padding_stats",
     "plot_confusion_matrix",
+    "plot_learning_curves",
     "plot_length_histogram",
     "plot_training_history",
     "quick_mode",
@@ -67,5 +83,6 @@ __all__ = [
     "run_quiz",
     "setup",
     "show_quiz",
+    "summarize_history",
     "training_function",
 ]

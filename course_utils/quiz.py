@@ -167,7 +167,7 @@ def normalize_lesson(lesson: str | int) -> str:
     text = f"{lesson:02d}" if isinstance(lesson, int) and not isinstance(lesson, bool) else str(lesson)
     number = text.split("_", 1)[0]
     if number not in LESSONS:
-        raise QuizError(f"没有第「{lesson}」节的检查题", f"lesson 可以是 {'、'.join(LESSONS)}（例如 lesson=\"04\"）。")
+        raise QuizError(f"没有第「{lesson}」节的检查题", f'lesson 可以是 {"、".join(LESSONS)}（例如 lesson="04"）。')
     return number
 
 

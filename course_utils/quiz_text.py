@@ -17,7 +17,8 @@ def answer_hint(lesson: str | None) -> str:
     """How to answer, as the learner types it, for the chapter quiz or one lesson's check questions."""
     if lesson is None:
         return "作答：cu.answer(题号, 选项号)；多选题传一个列表，例如 cu.answer(2, [1, 3])"
-    return f'作答：cu.answer(题号, 选项号, lesson="{lesson}")；多选题传一个列表，例如 cu.answer(2, [1, 3], lesson="{lesson}")'
+    call = f'cu.answer(题号, 选项号, lesson="{lesson}")'
+    return f'作答：{call}；多选题传一个列表，例如 cu.answer(2, [1, 3], lesson="{lesson}")'
 
 
 def _as_indices(choice: int | Iterable[int]) -> list[int]:

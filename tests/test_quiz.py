@@ -118,7 +118,15 @@ def _broken(change):
         lambda d: d[0].pop("lesson"),
         lambda d: d[0].update(lesson="08"),  # the final quiz has no check questions of its own
     ],
-    ids=["single-two-correct", "no-correct", "no-explanation", "no-multiple", "duplicate-id", "no-lesson", "bad-lesson"],
+    ids=[
+        "single-two-correct",
+        "no-correct",
+        "no-explanation",
+        "no-multiple",
+        "duplicate-id",
+        "no-lesson",
+        "bad-lesson",
+    ],
 )
 def test_validation_rejects_broken_questions(change):
     with pytest.raises(QuizError):
@@ -373,7 +381,7 @@ def test_text_quiz_object_has_no_shared_state():
 def test_lesson_widget_shows_only_that_lesson():
     w = cu.quiz_widget(lesson="03", static=False)
     assert [card.question.id for card in w.cards.values()] == [q.id for q in load_questions(lesson="03")]
-    assert 'lesson=&quot;03&quot;' in w.static_html()
+    assert "lesson=&quot;03&quot;" in w.static_html()
 
 
 def test_run_quiz_for_a_lesson(capsys):
