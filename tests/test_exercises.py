@@ -166,26 +166,7 @@ def test_glue_preprocessing_mistakes_are_per_task(tokenizer):
 # ---------------------------------------------------------------- 04 / 05
 
 
-def _tiny_model(labels=("negative", "positive")):
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={name: i for i, name in enumerate(labels)},
-    )
-    return BertForSequenceClassification(config)
-
-
-def _trainer(tmp_path, tokenizer, train, validation, labels=("negative", "positive"), train_it=True):
+def _trainer(tiny_bert, tmp_path, tokenizer, train, validation, labels=("negative", "positive"), train_it=True):
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
     def compute_metrics(eval_preds):
@@ -202,7 +183,7 @@ def _trainer(tmp_path, tokenizer, train, validation, labels=("negative", "positi
         use_cpu=True,
     )
     trainer = Trainer(
-        _tiny_model(labels),
+        tiny_bert(labels),
         args,
         train_dataset=train,
         eval_dataset=validation,
@@ -215,17 +196,25 @@ def _trainer(tmp_path, tokenizer, train, validation, labels=("negative", "positi
     return trainer
 
 
-def test_sst2_trainer_right(tmp_path, sst2, tokenizer):
+def test_sst2_trainer_right(tiny_bert, tmp_path, sst2, tokenizer):
     tokenized = sst2.map(lambda e: tokenizer(e["sentence"], truncation=True), batched=True)
-    report = cu.check_sst2_trainer(_trainer(tmp_path, tokenizer, tokenized["train"], tokenized["validation"]))
+    report = cu.check_sst2_trainer(
+        _trainer(tiny_bert, tmp_path, tokenizer, tokenized["train"], tokenized["validation"])
+    )
     assert report.passed, repr(report)
     assert "基线" in " ".join(report.notes)
 
 
-def test_sst2_trainer_on_mrpc_untrained_with_generic_labels(tmp_path, mrpc, tokenizer):
+def test_sst2_trainer_on_mrpc_untrained_with_generic_labels(tiny_bert, tmp_path, mrpc, tokenizer):
     tokenized = mrpc.map(lambda e: tokenizer(e["sentence1"], e["sentence2"], truncation=True), batched=True)
     trainer = _trainer(
-        tmp_path, tokenizer, tokenized["train"], tokenized["validation"], labels=("LABEL_0", "LABEL_1"), train_it=False
+        tiny_bert,
+        tmp_path,
+        tokenizer,
+        tokenized["train"],
+        tokenized["validation"],
+        labels=("LABEL_0", "LABEL_1"),
+        train_it=False,
     )
     failed = " ".join(_failed_lines(cu.check_sst2_trainer(trainer)))
     assert "id2label" in failed and "MRPC" in failed and "还没有训练" in failed and "eval_accuracy" in failed
@@ -244,8 +233,8 @@ def _loader(dataset, tokenizer, drop=("sentence", "idx"), rename=True):
     return DataLoader(tokenized, batch_size=4, collate_fn=DataCollatorWithPadding(tokenizer=tokenizer))
 
 
-def test_sst2_loop_right_and_wrong(sst2, tokenizer):
-    model = _tiny_model().eval()
+def test_sst2_loop_right_and_wrong(tiny_bert, sst2, tokenizer):
+    model = tiny_bert(("negative", "positive")).eval()
     loader = _loader(sst2["train"], tokenizer)
     assert cu.check_sst2_loop(loader, model, {"accuracy": 0.5, "f1": 0.4}).passed
 

@@ -27,30 +27,17 @@ def sample():
 
 
 @pytest.fixture(scope="module")
-def tiny_run(sample, tmp_path_factory):
+def tiny_run(sample, tmp_path_factory, tiny_bert):
     """Train a tiny BERT for 2 epochs with per-epoch evaluation; return (trainer, predictions)."""
-    import torch
     from transformers import (
         AutoTokenizer,
-        BertConfig,
-        BertForSequenceClassification,
         DataCollatorWithPadding,
         Trainer,
         TrainingArguments,
     )
 
     tokenizer = AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=2,
-    )
-    model = BertForSequenceClassification(config)
+    model = tiny_bert(vocab_size=tokenizer.vocab_size)
 
     def tokenize_function(example):
         return tokenizer(example["sentence1"], example["sentence2"], truncation=True, max_length=128)
