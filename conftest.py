@@ -3,6 +3,11 @@
 Notebook tests run the same code a learner runs, in quick mode (less data,
 fewer steps) and offline (no Hub), in the current virtual environment. The
 kernel that nbval starts inherits the environment variables set here.
+
+Exercises ("试试看") are tested through their solutions: every code cell
+tagged ``exercise`` runs the code of the ``solution`` cell that follows it
+(course_utils.exercises.exercise_solutions), and COURSE_EXERCISE_STRICT=1
+makes the self-check cell after it fail the test when that code is wrong.
 """
 
 import os
@@ -29,13 +34,23 @@ def pytest_configure(config):
     # Offline unless a route test runs the notebooks against a local Hub (tests/test_routes.py).
     if os.environ.get("COURSE_NOTEBOOK_ROUTE") != "hub":
         os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["COURSE_EXERCISE_STRICT"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    # The kernel runs inside notebooks/, so a relative data path is made absolute here.
-    data_dir = os.environ.get("COURSE_DATA_DIR")
-    if data_dir:
-        os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
-    for name in ("COURSE_QUICK", "HF_HUB_OFFLINE", "COURSE_DATA_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
+    # The kernel runs inside notebooks/, so relative data paths are made absolute here.
+    for name in ("COURSE_DATA_DIR", "COURSE_SST2_DIR"):
+        data_dir = os.environ.get(name)
+        if data_dir:
+            os.environ[name] = str(Path(data_dir).expanduser().resolve())
+    for name in (
+        "COURSE_QUICK",
+        "HF_HUB_OFFLINE",
+        "COURSE_EXERCISE_STRICT",
+        "COURSE_DATA_DIR",
+        "COURSE_SST2_DIR",
+        "COURSE_CACHE_DIR",
+        "HF_HOME",
+    ):
         if name in os.environ:
             NOTEBOOK_ENV[name] = os.environ[name]
 
@@ -45,3 +60,19 @@ def pytest_runtest_setup(item):
     """Each notebook's kernel starts with the settings above, whatever unit tests did before it."""
     if item.path.suffix == ".ipynb":
         os.environ.update(NOTEBOOK_ENV)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run each exercise cell with its reference solution, so solutions are executed and self-checked."""
+    from course_utils.exercises import exercise_solutions
+
+    solutions = {}  # notebook path -> {cell index in the notebook: solution code}
+    for item in items:
+        cell = getattr(item, "cell", None)
+        if item.path.suffix != ".ipynb" or cell is None or "exercise" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        notebook = item.parent.nb
+        if item.path not in solutions:
+            solutions[item.path] = exercise_solutions(notebook.cells)
+        index = next(i for i, candidate in enumerate(notebook.cells) if candidate is cell)
+        cell.source = solutions[item.path][index]

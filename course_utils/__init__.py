@@ -9,15 +9,25 @@ is generated from it (``python scripts/export_loop.py``) for the training script
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
-from .evaluation import misclassified
+from .evaluation import RunSummary, misclassified, summarize_history
+from .exercises import (
+    check_glue_preprocessing,
+    check_labels,
+    check_pair_tokenization,
+    check_sst2_loop,
+    check_sst2_preprocessing,
+    check_sst2_trainer,
+)
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
 from .metrics import load_metric
 from .outputs import check_output_dir, model_card, publish, staging_dir, write_run_files
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
-from .plots import plot_confusion_matrix, plot_length_histogram, plot_training_history
+from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history
 from .precision import choose_mixed_precision, cpu_supports_bf16, mixed_precision_args
-from .quiz import Quiz, answer, check_answer, quiz_widget, reset_quiz, run_quiz, show_quiz
+from .quiz import Quiz, check_answer
+from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
+from .quiz_widgets import quiz_widget, run_quiz
 from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_process_group, check_versions, detect_device, in_colab, quick_mode, setup
 
@@ -28,11 +38,19 @@ __all__ = [
     "DataSourceError",
     "MetricError",
     "PaddingStats",
+    "RunSummary",
     "Quiz",
+    "TextQuiz",
     "answer",
     "check_answer",
+    "check_glue_preprocessing",
+    "check_labels",
     "check_output_dir",
+    "check_pair_tokenization",
     "check_process_group",
+    "check_sst2_loop",
+    "check_sst2_preprocessing",
+    "check_sst2_trainer",
     "check_versions",
     "choose_checkpoint",
     "choose_data_source",
@@ -58,6 +76,7 @@ __all__ = [
     "padding_from_lengths",
     "padding_stats",
     "plot_confusion_matrix",
+    "plot_learning_curves",
     "plot_length_histogram",
     "plot_training_history",
     "publish",
@@ -70,5 +89,6 @@ __all__ = [
     "setup",
     "show_quiz",
     "staging_dir",
+    "summarize_history",
     "write_run_files",
 ]

@@ -1,4 +1,4 @@
-"""Figures for the lessons: token-length histogram, training curves and a confusion matrix.
+"""Figures for the lessons: token-length histogram, training curves, learning curves side by side, a confusion matrix.
 
 Each function takes plain data (a Trainer's ``state.log_history``, label
 lists) and returns a matplotlib ``Figure``; the notebook displays it.
@@ -8,22 +8,14 @@ Chinese would render as empty boxes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # Keys in an evaluation log entry that are timings, not model quality.
 _EVAL_TIMING_SUFFIXES = ("_runtime", "_samples_per_second", "_steps_per_second")
 
 
-def plot_training_history(log_history: Sequence[dict]):
-    """Training/validation loss over steps, and validation metrics over epochs.
-
-    ``log_history`` is ``trainer.state.log_history``: a list of dicts, with
-    ``loss`` in training logs and ``eval_*`` keys in evaluation logs.
-    Returns a Figure with two panels; a panel says so when it has nothing to show.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
+def _split_history(log_history: Sequence[dict]) -> tuple[list[dict], list[dict], list[str]]:
+    """Training logs, evaluation logs, and the names of the evaluation metrics (timings left out)."""
     train = [entry for entry in log_history if "loss" in entry and "step" in entry]
     evals = [entry for entry in log_history if "eval_loss" in entry]
     metric_names = sorted(
@@ -34,31 +26,93 @@ def plot_training_history(log_history: Sequence[dict]):
             if key.startswith("eval_") and key != "eval_loss" and not key.endswith(_EVAL_TIMING_SUFFIXES)
         }
     )
+    return train, evals, metric_names
 
-    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 4))
+
+def _draw_loss(ax, train: list[dict], evals: list[dict], mark_step: int | None = None) -> None:
     if train:
-        loss_ax.plot([e["step"] for e in train], [e["loss"] for e in train], label="training loss")
+        ax.plot([e["step"] for e in train], [e["loss"] for e in train], label="training loss")
     if evals:
-        loss_ax.plot([e["step"] for e in evals], [e["eval_loss"] for e in evals], "o--", label="validation loss")
-    loss_ax.set_xlabel("step")
-    loss_ax.set_ylabel("loss")
-    loss_ax.set_title("Loss")
+        ax.plot([e["step"] for e in evals], [e["eval_loss"] for e in evals], "o--", label="validation loss")
+    if mark_step is not None:
+        ax.axvline(mark_step, color="tab:green", linestyle=":", label=f"best (step {mark_step})")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
     if train or evals:
-        loss_ax.legend()
+        ax.legend()
     else:
-        loss_ax.text(0.5, 0.5, "no training logs", ha="center", va="center", transform=loss_ax.transAxes)
+        ax.text(0.5, 0.5, "no training logs", ha="center", va="center", transform=ax.transAxes)
+
+
+def plot_training_history(
+    log_history: Sequence[dict], x: str = "epoch", mark_step: int | None = None, title: str | None = None
+):
+    """Training/validation loss over steps, and validation metrics over epochs (or steps).
+
+    ``log_history`` is ``trainer.state.log_history``: a list of dicts, with
+    ``loss`` in training logs and ``eval_*`` keys in evaluation logs. ``x`` is
+    the metric panel's axis: ``"epoch"`` for ``eval_strategy="epoch"``,
+    ``"step"`` for ``eval_strategy="steps"``. ``mark_step`` draws a vertical
+    line on both panels (e.g. the best checkpoint of early stopping).
+    Returns a Figure with two panels; a panel says so when it has nothing to show.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if x not in ("epoch", "step"):
+        raise ValueError(f"x must be 'epoch' or 'step', not {x!r}")
+    train, evals, metric_names = _split_history(log_history)
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    _draw_loss(loss_ax, train, evals, mark_step)
+    loss_ax.set_title("Loss")
 
     for name in metric_names:
-        points = [(e["epoch"], e[name]) for e in evals if name in e]
+        points = [(e[x], e[name]) for e in evals if name in e]
         metric_ax.plot([p[0] for p in points], [p[1] for p in points], "o-", label=name.removeprefix("eval_"))
-    metric_ax.set_xlabel("epoch")
-    metric_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if mark_step is not None and x == "step":
+        metric_ax.axvline(mark_step, color="tab:green", linestyle=":")
+    metric_ax.set_xlabel(x)
+    if x == "epoch":
+        metric_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     metric_ax.set_title("Validation metrics")
     if metric_names:
         metric_ax.legend()
     else:
         message = "no evaluation metrics\n(set eval_strategy and compute_metrics)"
         metric_ax.text(0.5, 0.5, message, ha="center", va="center", transform=metric_ax.transAxes)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curves(runs: Mapping[str, Sequence[dict]], metrics: Sequence[str] = ("accuracy", "f1")):
+    """Several runs side by side: one row per run, its loss curves on the left and its validation metrics right.
+
+    ``runs`` maps a run's name to its ``trainer.state.log_history`` (logged with
+    ``eval_strategy="steps"``). Loss panels share one y-axis, and so do the
+    metric panels, so the runs compare at a glance. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not runs:
+        raise ValueError("runs is empty: pass {name: trainer.state.log_history}")
+    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 2.8 * len(runs)), squeeze=False, sharey="col")
+    for (name, history), (loss_ax, metric_ax) in zip(runs.items(), axes, strict=True):
+        train, evals, _ = _split_history(history)
+        _draw_loss(loss_ax, train, evals)
+        loss_ax.set_title(f"{name}: loss")
+        for metric in metrics:
+            key = f"eval_{metric}"
+            points = [(e["step"], e[key]) for e in evals if key in e]
+            if points:
+                metric_ax.plot([p[0] for p in points], [p[1] for p in points], "o-", label=metric)
+        metric_ax.set_xlabel("step")
+        metric_ax.set_title(f"{name}: validation metrics")
+        if metric_ax.lines:
+            metric_ax.legend(loc="lower right")
+        else:
+            metric_ax.text(0.5, 0.5, "no evaluation metrics", ha="center", va="center", transform=metric_ax.transAxes)
     fig.tight_layout()
     return fig
 

@@ -1,12 +1,15 @@
-"""The end-of-chapter quiz: questions as data, answer checking, a widget and a text front end.
+"""The quiz's data model: questions as data, answer checking and the score.
 
 The questions live in ``quiz_questions.json`` beside this module (a list of
-``{id, question, multiple, options: [{text, correct, explanation}]}``).
+``{id, lesson, question, multiple, options: [{text, correct, explanation}]}``);
+``lesson`` is the notebook number ("01" to "07") whose check questions the
+question belongs to, and the final quiz (notebook 08) draws from all of them.
 ``check_answer`` is the single place where an answer is judged; ``Quiz``
-keeps the score (each question counts on its first submission). Two front
-ends share them: ``quiz_widget()`` for notebook frontends that render
-ipywidgets, and ``show_quiz()`` / ``answer()`` for plain text.
-``run_quiz()`` picks one.
+keeps the score (each question counts on its first submission).
+
+The front ends live beside it: ``quiz_text`` (``show_quiz`` / ``answer``)
+and ``quiz_widgets`` (``quiz_widget`` / ``run_quiz``). Nothing here imports
+ipywidgets.
 """
 
 from __future__ import annotations
@@ -18,14 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import ipywidgets as widgets
-
 from .errors import CourseError
-from .frontend import StaticFallbackBox, finish, widget_frontend_likely
 
 QUESTIONS_PATH = Path(__file__).with_name("quiz_questions.json")
-MODES = ("auto", "widgets", "text")
-AUTO_WIDTH = {"width": "auto"}
+LESSONS = ("01", "02", "03", "04", "05", "06", "07")
 RESUBMIT_NOTE = "（这道题第一次的作答已经计分，这次只看解析，不改变得分）"
 
 
@@ -43,6 +42,7 @@ class Option:
 @dataclass(frozen=True)
 class Question:
     id: str
+    lesson: str  # the notebook whose check questions include it, "01" to "07"
     question: str
     multiple: bool
     options: tuple[Option, ...]
@@ -112,7 +112,9 @@ class Feedback:
 
 def _require(condition: bool, problem: str) -> None:
     if not condition:
-        raise QuizError(problem, f"检查 {QUESTIONS_PATH.name} 里的这道题：每题要有 id、question、multiple、options。")
+        raise QuizError(
+            problem, f"检查 {QUESTIONS_PATH.name} 里的这道题：每题要有 id、lesson、question、multiple、options。"
+        )
 
 
 def validate_questions(raw: object) -> tuple[Question, ...]:
@@ -123,8 +125,9 @@ def validate_questions(raw: object) -> tuple[Question, ...]:
     for number, item in enumerate(raw, start=1):
         where = f"第 {number} 题"
         _require(isinstance(item, dict), f"{where}不是一个对象")
-        for key, kind in (("id", str), ("question", str), ("multiple", bool), ("options", list)):
+        for key, kind in (("id", str), ("lesson", str), ("question", str), ("multiple", bool), ("options", list)):
             _require(isinstance(item.get(key), kind), f"{where}缺少字段 {key}，或类型不对")
+        _require(item["lesson"] in LESSONS, f"{where}（{item['id']}）的 lesson 应该是 {'、'.join(LESSONS)} 之一")
         _require(item["id"] not in seen, f"{where}的 id「{item['id']}」重复了")
         seen.add(item["id"])
         _require(len(item["options"]) >= 2, f"{where}至少要有两个选项")
@@ -143,15 +146,29 @@ def validate_questions(raw: object) -> tuple[Question, ...]:
         n_correct = sum(option.correct for option in options)
         _require(n_correct >= 1, f"{where}（{item['id']}）没有正确选项")
         _require(item["multiple"] or n_correct == 1, f"{where}（{item['id']}）是单选题，却有 {n_correct} 个正确选项")
-        questions.append(Question(item["id"], item["question"], item["multiple"], tuple(options)))
+        questions.append(Question(item["id"], item["lesson"], item["question"], item["multiple"], tuple(options)))
     return tuple(questions)
 
 
-def load_questions(path: str | Path | None = None) -> tuple[Question, ...]:
-    """The validated questions, from the packaged file unless a path is given."""
+def load_questions(path: str | Path | None = None, lesson: str | None = None) -> tuple[Question, ...]:
+    """The validated questions, from the packaged file unless a path is given; only one lesson's if asked."""
     if path is None:
-        return _packaged_questions()
-    return validate_questions(json.loads(Path(path).read_text(encoding="utf-8")))
+        questions = _packaged_questions()
+    else:
+        questions = validate_questions(json.loads(Path(path).read_text(encoding="utf-8")))
+    if lesson is None:
+        return questions
+    lesson = normalize_lesson(lesson)
+    return tuple(question for question in questions if question.lesson == lesson)
+
+
+def normalize_lesson(lesson: str | int) -> str:
+    """ "04", 4 or "04_trainer" -> "04"; anything else is a QuizError that lists the lessons."""
+    text = f"{lesson:02d}" if isinstance(lesson, int) and not isinstance(lesson, bool) else str(lesson)
+    number = text.split("_", 1)[0]
+    if number not in LESSONS:
+        raise QuizError(f"没有第「{lesson}」节的检查题", f'lesson 可以是 {"、".join(LESSONS)}（例如 lesson="04"）。')
+    return number
 
 
 @lru_cache(maxsize=1)
@@ -189,8 +206,15 @@ def check_answer(
 class Quiz:
     """Quiz state: which questions were answered and whether the first answer was right."""
 
-    def __init__(self, questions: Iterable[Question] | None = None):
-        self.questions: tuple[Question, ...] = tuple(load_questions() if questions is None else questions)
+    def __init__(self, questions: Iterable[Question] | None = None, lesson: str | None = None):
+        if questions is None:
+            questions = load_questions(lesson=lesson)
+        elif lesson is not None:
+            questions = [question for question in questions if question.lesson == normalize_lesson(lesson)]
+        self.questions: tuple[Question, ...] = tuple(questions)
+        if not self.questions:
+            raise QuizError("这份测验里没有题目", "检查题库，或换一个 lesson。")
+        self.lesson = None if lesson is None else normalize_lesson(lesson)
         self.results: dict[str, bool] = {}
 
     @property
@@ -237,186 +261,18 @@ def format_question(question: Question, number: int) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- text front end
-
-_text_quiz: Quiz | None = None
-
-
-def text_quiz() -> Quiz:
-    """The quiz state behind show_quiz() / answer() / reset_quiz()."""
-    global _text_quiz
-    if _text_quiz is None:
-        _text_quiz = Quiz()
-    return _text_quiz
-
-
-def show_quiz(*numbers: int) -> None:
-    """Print the questions (all, or the given 1-based numbers) with numbered options."""
-    quiz = text_quiz()
-    chosen = numbers or range(1, quiz.total + 1)
-    print("\n\n".join(format_question(quiz.question(n), n) for n in chosen))
-    print("\n作答：cu.answer(题号, 选项号)；多选题传一个列表，例如 cu.answer(2, [1, 3])")
-
-
-def _as_indices(choice: int | Iterable[int]) -> list[int]:
-    values = [choice] if isinstance(choice, int) else list(choice)
-    if not all(isinstance(value, int) and not isinstance(value, bool) for value in values):
-        raise QuizError("选项要用数字编号表示", "例如 cu.answer(1, 2) 或 cu.answer(2, [1, 3])。")
-    return [value - 1 for value in values]
-
-
-def answer(question_number: int, choice: int | Iterable[int]) -> None:
-    """Answer a question by number (1-based options; a list for multiple choice); prints feedback and score."""
-    quiz = text_quiz()
-    question = quiz.question(question_number)
-    scored_before = quiz.is_scored(question.id)
-    feedback = quiz.submit(question.id, _as_indices(choice))
-    print(f"第 {question_number} 题（{question.kind}）：{question.question}")
-    print(feedback.text())
-    if scored_before:
-        print(RESUBMIT_NOTE)
-    print(quiz.score_text())
-
-
-def reset_quiz() -> None:
-    """Start the text quiz over."""
-    text_quiz().reset()
-    print("已重新开始：" + text_quiz().score_text())
-
-
-# ---------------------------------------------------------------- widget front end
-
-
-class QuestionCard:
-    """The widgets of one question: its choice control, a 提交 button and the feedback area."""
-
-    def __init__(self, quiz: Quiz, question: Question, number: int, on_submit):
-        self.question = question
-        self.number = number
-        self._quiz = quiz
-        self._on_submit = on_submit
-        title = widgets.HTML(f"<b>第 {number} 题（{question.kind}）</b> {html.escape(question.question)}")
-        if question.multiple:
-            self.checkboxes = [
-                widgets.Checkbox(value=False, description=option.text, indent=False, layout=AUTO_WIDTH)
-                for option in question.options
-            ]
-            self.choice = widgets.VBox(self.checkboxes)
-        else:
-            self.checkboxes = []
-            self.choice = widgets.RadioButtons(
-                options=[(option.text, i) for i, option in enumerate(question.options)],
-                index=None,
-                layout=AUTO_WIDTH,
-            )
-        self.submit_button = widgets.Button(description="提交", button_style="primary")
-        self.submit_button.on_click(lambda _button: self.submit())
-        self.feedback = widgets.HTML("")
-        self.box = widgets.VBox(
-            [title, self.choice, self.submit_button, self.feedback],
-            layout=widgets.Layout(border="1px solid #ddd", padding="6px", margin="4px 0"),
-        )
-
-    def select(self, indices: Iterable[int]) -> None:
-        """Set the selection programmatically (0-based option indices)."""
-        chosen = set(indices)
-        if self.question.multiple:
-            for i, box in enumerate(self.checkboxes):
-                box.value = i in chosen
-        else:
-            self.choice.value = next(iter(chosen)) if chosen else None
-
-    def selected(self) -> tuple[int, ...]:
-        if self.question.multiple:
-            return tuple(i for i, box in enumerate(self.checkboxes) if box.value)
-        return () if self.choice.value is None else (self.choice.value,)
-
-    def submit(self) -> Feedback | None:
-        scored_before = self._quiz.is_scored(self.question.id)
-        try:
-            feedback = self._quiz.submit(self.question.id, self.selected())
-        except QuizError as err:
-            message = html.escape(f"{err.problem}。{err.fix}")
-            self.feedback.value = f"<span style='color:#9a6700'>{message}</span>"
-            return None
-        note = f"<p><i>{html.escape(RESUBMIT_NOTE)}</i></p>" if scored_before else ""
-        self.feedback.value = feedback.html() + note
-        self._on_submit()
-        return feedback
-
-    def clear(self) -> None:
-        self.select(())
-        self.feedback.value = ""
-
-
-class QuizWidget(StaticFallbackBox):
-    """All questions as cards, a running score and a 重新开始 button."""
-
-    def __init__(self, quiz: Quiz | None = None, **kwargs):
-        self.quiz = quiz or Quiz()
-        self.score_label = widgets.HTML()
-        self.cards = {
-            question.id: QuestionCard(self.quiz, question, number, self._update_score)
-            for number, question in enumerate(self.quiz.questions, start=1)
-        }
-        self.reset_button = widgets.Button(description="重新开始", icon="refresh")
-        self.reset_button.on_click(lambda _button: self.reset())
-        self._update_score()
-        header = widgets.HBox([self.score_label, self.reset_button])
-        super().__init__([header, *(card.box for card in self.cards.values())], **kwargs)
-
-    def card(self, number: int) -> QuestionCard:
-        """A question's card by its 1-based number."""
-        return self.cards[self.quiz.question(number).id]
-
-    def _update_score(self) -> None:
-        self.score_label.value = f"<b>{html.escape(self.quiz.score_text())}</b>"
-
-    def reset(self) -> None:
-        self.quiz.reset()
-        for card in self.cards.values():
-            card.clear()
-        self._update_score()
-
-    def static_html(self) -> str:
-        blocks = [f"<p><b>{html.escape(self.quiz.score_text())}</b></p>"]
-        for number, question in enumerate(self.quiz.questions, start=1):
-            blocks.append(f"<pre>{html.escape(format_question(question, number))}</pre>")
-        blocks.append("<p>（这里显示的是静态版本：当前环境没有渲染交互控件。用 cu.answer(题号, 选项号) 作答。）</p>")
-        return "".join(blocks)
-
-
-def quiz_widget(quiz: Quiz | None = None, static: bool | None = None) -> QuizWidget:
-    """The interactive quiz; prints its static view when asked or outside IPython."""
-    return finish(QuizWidget(quiz), static)
-
-
-def run_quiz(mode: str = "auto") -> QuizWidget | None:
-    """Start the quiz: ``"widgets"``, ``"text"``, or ``"auto"`` (widgets inside a Jupyter/Colab kernel)."""
-    if mode not in MODES:
-        raise QuizError(f"不认识的模式「{mode}」", f"mode 只能是 {' / '.join(MODES)}。")
-    if mode == "widgets" or (mode == "auto" and widget_frontend_likely()):
-        return quiz_widget()
-    show_quiz()
-    return None
-
-
 __all__ = [
+    "LESSONS",
     "Feedback",
     "Option",
     "OptionFeedback",
     "Question",
     "Quiz",
     "QuizError",
-    "QuizWidget",
-    "answer",
     "check_answer",
+    "format_question",
     "get_question",
     "load_questions",
-    "quiz_widget",
-    "reset_quiz",
-    "run_quiz",
-    "show_quiz",
-    "text_quiz",
+    "normalize_lesson",
     "validate_questions",
 ]

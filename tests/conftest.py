@@ -98,3 +98,28 @@ def hub_online(monkeypatch):
     for module in ("course_utils.hub", "course_utils.data", "course_utils.checkpoint", "course_utils.metrics"):
         monkeypatch.setattr(f"{module}.hub_status", lambda: status)
     return status
+
+
+@pytest.fixture(scope="session")
+def tiny_bert():
+    """A factory: ``tiny_bert(labels, vocab_size)`` builds a seeded one-layer BERT classifier (no download)."""
+    return _tiny_bert
+
+
+def _tiny_bert(labels=("0", "1"), vocab_size=30522):
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
+    return BertForSequenceClassification(config)

@@ -26,30 +26,17 @@ def sample():
 
 
 @pytest.fixture(scope="module")
-def tiny_run(sample, tmp_path_factory):
+def tiny_run(sample, tmp_path_factory, tiny_bert):
     """Train a tiny BERT for 2 epochs with per-epoch evaluation; return (trainer, predictions)."""
-    import torch
     from transformers import (
         AutoTokenizer,
-        BertConfig,
-        BertForSequenceClassification,
         DataCollatorWithPadding,
         Trainer,
         TrainingArguments,
     )
 
     tokenizer = AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=2,
-    )
-    model = BertForSequenceClassification(config)
+    model = tiny_bert(vocab_size=tokenizer.vocab_size)
 
     def tokenize_function(example):
         return tokenizer(example["sentence1"], example["sentence2"], truncation=True, max_length=128)
@@ -178,3 +165,58 @@ def test_misclassified_on_real_predictions(tiny_run, sample):
 def test_misclassified_rejects_misaligned_predictions(sample):
     with pytest.raises(ValueError, match="line up"):
         cu.misclassified(sample["validation"], [0, 1])
+
+
+def test_training_history_by_step_marks_a_step(tiny_run):
+    trainer, _ = tiny_run
+    history = trainer.state.log_history
+    evals = [e for e in history if "eval_accuracy" in e]
+    fig = cu.plot_training_history(history, x="step", mark_step=evals[0]["step"], title="run")
+    try:
+        loss_ax, metric_ax = fig.axes
+        assert list(_lines_by_label(metric_ax)["accuracy"].get_xdata()) == [e["step"] for e in evals]
+        assert f"best (step {evals[0]['step']})" in _lines_by_label(loss_ax)
+        assert fig._suptitle.get_text() == "run"
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError):
+        cu.plot_training_history(history, x="time")
+
+
+def test_learning_curves_put_runs_side_by_side(tiny_run):
+    trainer, _ = tiny_run
+    history = trainer.state.log_history
+    no_eval = [e for e in history if "eval_loss" not in e]
+    fig = cu.plot_learning_curves({"a": history, "b": no_eval})
+    try:
+        axes = fig.axes
+        assert len(axes) == 4
+        assert axes[0].get_title() == "a: loss" and axes[3].get_title() == "b: validation metrics"
+        metrics = _lines_by_label(axes[1])
+        evals = [e for e in history if "eval_f1" in e]
+        assert list(metrics["f1"].get_ydata()) == pytest.approx([e["eval_f1"] for e in evals])
+        assert axes[3].get_lines() == [] and axes[3].texts  # says there is nothing to show
+        assert axes[0].get_shared_y_axes().joined(axes[0], axes[2])  # same loss scale for every run
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError):
+        cu.plot_learning_curves({})
+
+
+def test_summarize_history_reads_the_curves():
+    history = [
+        {"loss": 0.70, "step": 5, "epoch": 0.5},
+        {"eval_loss": 0.65, "eval_accuracy": 0.60, "step": 10, "epoch": 1.0},
+        {"loss": 0.40, "step": 15, "epoch": 1.5},
+        {"eval_loss": 0.55, "eval_accuracy": 0.70, "step": 20, "epoch": 2.0},
+        {"loss": 0.10, "step": 25, "epoch": 2.5},
+        {"eval_loss": 0.62, "eval_accuracy": 0.70, "step": 30, "epoch": 3.0},
+        {"train_runtime": 1.0, "step": 30},
+    ]
+    summary = cu.summarize_history(history)
+    assert (summary.first_train_loss, summary.last_train_loss) == (0.70, 0.10)
+    assert (summary.best_eval_loss, summary.best_eval_loss_step, summary.last_eval_loss) == (0.55, 20, 0.62)
+    assert (summary.best_accuracy, summary.last_accuracy, summary.accuracy_values) == (0.70, 0.70, 2)
+    assert "第 20 步" in summary.text() and "0.700" in summary.text()
+    with pytest.raises(ValueError, match="eval_strategy"):
+        cu.summarize_history(history[:1])

@@ -1,5 +1,6 @@
-"""The end-of-chapter quiz: its data, answer checking, the score, and both front ends."""
+"""The quiz: its data (tagged by lesson), answer checking, the score, and both front ends."""
 
+import ast
 import copy
 import html
 import json
@@ -11,7 +12,11 @@ import pytest
 
 import course_utils as cu
 import course_utils.quiz as quiz_module
-from course_utils.quiz import QuizError, QuizWidget, check_answer, load_questions, validate_questions
+import course_utils.quiz_text as quiz_text
+import course_utils.quiz_widgets as quiz_widget_module
+from course_utils.quiz import LESSONS, QuizError, check_answer, load_questions, validate_questions
+from course_utils.quiz_text import TextQuiz
+from course_utils.quiz_widgets import QuizWidget
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = json.loads(quiz_module.QUESTIONS_PATH.read_text(encoding="utf-8"))
@@ -57,7 +62,7 @@ def _wrong_selection(question):
 
 @pytest.fixture(autouse=True)
 def fresh_text_quiz(monkeypatch):
-    monkeypatch.setattr(quiz_module, "_text_quiz", None)
+    monkeypatch.setattr(quiz_text, "_sessions", {})
 
 
 # ---------------------------------------------------------------- data
@@ -68,7 +73,8 @@ def test_question_file_is_valid():
     ids = [item["id"] for item in RAW]
     assert len(set(ids)) == len(ids)
     for item in RAW:
-        assert set(item) == {"id", "question", "multiple", "options"}, item["id"]
+        assert set(item) == {"id", "lesson", "question", "multiple", "options"}, item["id"]
+        assert item["lesson"] in LESSONS, item["id"]
         assert isinstance(item["multiple"], bool)
         n_correct = sum(option["correct"] is True for option in item["options"])
         assert n_correct >= 1, item["id"]
@@ -109,8 +115,18 @@ def _broken(change):
         lambda d: d[0]["options"][2].update(explanation=""),  # missing explanation
         lambda d: d[1].pop("multiple"),
         lambda d: d[1].update(id=d[0]["id"]),  # duplicate id
+        lambda d: d[0].pop("lesson"),
+        lambda d: d[0].update(lesson="08"),  # the final quiz has no check questions of its own
     ],
-    ids=["single-two-correct", "no-correct", "no-explanation", "no-multiple", "duplicate-id"],
+    ids=[
+        "single-two-correct",
+        "no-correct",
+        "no-explanation",
+        "no-multiple",
+        "duplicate-id",
+        "no-lesson",
+        "bad-lesson",
+    ],
 )
 def test_validation_rejects_broken_questions(change):
     with pytest.raises(QuizError):
@@ -284,9 +300,9 @@ def test_run_quiz_modes(monkeypatch, capsys):
     assert cu.run_quiz("text") is None
     assert RAW[0]["question"] in capsys.readouterr().out
 
-    monkeypatch.setattr(quiz_module, "widget_frontend_likely", lambda: True)
+    monkeypatch.setattr(quiz_widget_module, "widget_frontend_likely", lambda: True)
     assert isinstance(cu.run_quiz(), QuizWidget)
-    monkeypatch.setattr(quiz_module, "widget_frontend_likely", lambda: False)
+    monkeypatch.setattr(quiz_widget_module, "widget_frontend_likely", lambda: False)
     assert cu.run_quiz() is None
     with pytest.raises(QuizError):
         cu.run_quiz("gui")
@@ -299,12 +315,86 @@ def test_no_widget_frontend_outside_a_kernel(monkeypatch):
     assert widget_frontend_likely() is False
 
 
-def test_notebook_07_shows_both_front_ends():
-    nb = json.loads((ROOT / "notebooks" / "07_recap_quiz.ipynb").read_text(encoding="utf-8"))
+def test_notebook_08_shows_both_front_ends():
+    nb = json.loads((ROOT / "notebooks" / "08_recap_quiz.ipynb").read_text(encoding="utf-8"))
     code = ["".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "code"]
-    assert any("cu.run_quiz()" in source for source in code)
+    assert any("cu.run_quiz()" in source for source in code)  # the final quiz draws from every lesson
     answered = [cell for cell in nb["cells"] if cell["cell_type"] == "code" and "cu.answer(" in "".join(cell["source"])]
     assert answered, "the notebook demonstrates the text front end"
     for cell in answered:  # executed, and the stored output shows the feedback and the score
         text = "".join("".join(output.get("text", "")) for output in cell["outputs"])
         assert "当前得分" in text and ("回答正确" in text or "还不对" in text)
+
+
+# ---------------------------------------------------------------- check questions per lesson
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_lesson_has_three_to_five_check_questions(lesson):
+    questions = load_questions(lesson=lesson)
+    assert 3 <= len(questions) <= 5, (lesson, [q.id for q in questions])
+    assert all(question.lesson == lesson for question in questions)
+
+
+def test_the_final_quiz_draws_from_every_lesson():
+    assert {question.lesson for question in cu.Quiz().questions} == set(LESSONS)
+    assert sum(len(load_questions(lesson=lesson)) for lesson in LESSONS) == len(RAW)
+
+
+@pytest.mark.parametrize("spelling", ["04", 4, "04_trainer"])
+def test_lesson_can_be_named_several_ways(spelling):
+    assert [q.id for q in cu.Quiz(lesson=spelling).questions] == [q.id for q in load_questions(lesson="04")]
+
+
+@pytest.mark.parametrize("bad", ["08", "9", "trainer", 0])
+def test_unknown_lesson_is_explained(bad):
+    with pytest.raises(QuizError, match="检查题"):
+        cu.Quiz(lesson=bad)
+
+
+def test_lesson_quiz_numbers_its_own_questions(capsys):
+    lesson_questions = load_questions(lesson="07")
+    cu.show_quiz(lesson="07")
+    out = capsys.readouterr().out
+    assert f"第 {len(lesson_questions)} 题" in out and f"第 {len(lesson_questions) + 1} 题" not in out
+    assert lesson_questions[0].question in out and 'lesson="07"' in out
+
+    first = lesson_questions[0]
+    choice = [i + 1 for i in first.correct_indices]
+    cu.answer(1, choice if first.multiple else choice[0], lesson="07")
+    assert "1 / 1" in capsys.readouterr().out
+    cu.show_quiz()  # the chapter quiz keeps its own, separate score
+    capsys.readouterr()
+    assert quiz_text.text_quiz().quiz.answered == 0 and quiz_text.text_quiz("07").quiz.answered == 1
+
+
+def test_text_quiz_object_has_no_shared_state():
+    one, two = TextQuiz(lesson="01"), TextQuiz(lesson="01")
+    question = one.quiz.question(1)
+    choice = [i + 1 for i in question.correct_indices]
+    text = one.answer(1, choice if question.multiple else choice[0])
+    assert "回答正确" in text and "1 / 1" in text
+    assert two.quiz.answered == 0 and not quiz_text._sessions
+    assert "0 / 0" in one.reset()
+
+
+def test_lesson_widget_shows_only_that_lesson():
+    w = cu.quiz_widget(lesson="03", static=False)
+    assert [card.question.id for card in w.cards.values()] == [q.id for q in load_questions(lesson="03")]
+    assert "lesson=&quot;03&quot;" in w.static_html()
+
+
+def test_run_quiz_for_a_lesson(capsys):
+    assert len(cu.run_quiz("widgets", lesson="05").cards) == len(load_questions(lesson="05"))
+    assert cu.run_quiz("text", lesson="05") is None
+    out = capsys.readouterr().out
+    assert all(q.question in out for q in load_questions(lesson="05"))
+    assert load_questions(lesson="06")[0].question not in out
+
+
+def test_quiz_data_and_text_front_end_import_no_widgets():
+    for module in (quiz_module, quiz_text):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any("ipywidgets" in name or "widget" in name for name in imported), (module.__name__, imported)
