@@ -97,6 +97,8 @@ def measure(steps: int) -> dict:
             "cores": os.cpu_count(),
             "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
+            # 1-minute load average when the timing ended: above the core count, other work shared the CPU.
+            "load_average": round(os.getloadavg()[0], 2),
         },
         "recipe": {"precision": "fp32", "batch_size": BATCH, "epochs": EPOCHS, "train_pairs": TRAIN_PAIRS},
         "steps_timed": steps,
