@@ -97,7 +97,7 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
 
 
 @contextmanager
-def fault_server(shape: str, status: int = 403, upstream: str | None = None, lifetime: float = 600, silent_for=10.0):
+def fault_server(shape: str, status: int = 403, upstream: str | None = None, lifetime: float = 1900, silent_for=10.0):
     """Start one fault server; yields its ``http://127.0.0.1:PORT`` address."""
     if shape == "drop" and not upstream:
         raise ValueError("the drop shape forwards to an upstream Hub")

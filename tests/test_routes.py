@@ -217,7 +217,7 @@ def test_fault_with_a_cache_uses_the_cache(online, tmp_path):
 def test_download_dropped_midway_falls_back_and_leaves_no_partial_file(hub, tmp_path):
     home = tmp_path / "hf"
     with fault_server("drop", upstream=hub.endpoint) as endpoint:
-        report = run_route(route_env(home, HF_ENDPOINT=endpoint, COURSE_CHECKPOINT=MODEL), timeout=600)
+        report = run_route(route_env(home, HF_ENDPOINT=endpoint, COURSE_CHECKPOINT=MODEL), timeout=1800)
     printed = report["printed"]
     assert f"Hub 可以访问（{endpoint}）" in printed  # the endpoint does answer like a Hub
     assert "从 Hub 加载 nyu-mll/glue/mrpc 失败" in printed and "小样本" in printed
