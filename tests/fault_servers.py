@@ -6,8 +6,12 @@ Each shape of fault a learner meets, reproduced locally:
   school or company proxy, 502 from a failing gateway);
 * ``portal``: a captive portal answering 200 with an HTML login page to every URL;
 * ``silent``: accepts the connection and never answers (a black-holed route);
-* ``drop``: forwards to a real (local) Hub, but cuts large file downloads
-  midway, after the headers announced the full length.
+* ``drop``: forwards to a real (local) Hub, but cuts the first large file
+  download midway (after the headers announced the full length), and from then
+  on closes every file download without an answer: the connection went down
+  and did not come back (a train entering a tunnel). Cutting every attempt at
+  the same byte instead would make huggingface_hub retry for ever: it resets
+  its retry count whenever a try brought new bytes.
 
 Servers listen on 127.0.0.1 only, send traffic only there, and stop by
 themselves after ``lifetime`` seconds even if a test forgets them.
@@ -27,6 +31,8 @@ DROP_SUFFIXES = (".parquet", ".safetensors", ".py")
 
 
 def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
+    network_down = threading.Event()  # drop: set once the first download was cut
+
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -58,6 +64,10 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
                 self._forward()
 
         def _forward(self):
+            is_download = self.command == "GET" and "/resolve/" in self.path
+            if is_download and self.path.split("?")[0].endswith(DROP_SUFFIXES) and network_down.is_set():
+                self.close_connection = True  # no answer at all: the client sees the connection closed
+                return
             target = urllib.parse.urlsplit(upstream)
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -66,7 +76,7 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
             connection.request(self.command, self.path, body=body, headers=headers)
             answer = connection.getresponse()
             data = answer.read()
-            cut = self.command == "GET" and "/resolve/" in self.path and self.path.split("?")[0].endswith(DROP_SUFFIXES)
+            cut = is_download and self.path.split("?")[0].endswith(DROP_SUFFIXES)
             self.send_response(answer.status)
             for key, value in answer.getheaders():
                 if key.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -83,6 +93,7 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
             if cut:
                 self.wfile.flush()
                 self.close_connection = True
+                network_down.set()
             connection.close()
 
         def _answer(self):
@@ -97,7 +108,7 @@ def _handler(shape: str, status: int, upstream: str | None, silent_for: float):
 
 
 @contextmanager
-def fault_server(shape: str, status: int = 403, upstream: str | None = None, lifetime: float = 1900, silent_for=10.0):
+def fault_server(shape: str, status: int = 403, upstream: str | None = None, lifetime: float = 900, silent_for=10.0):
     """Start one fault server; yields its ``http://127.0.0.1:PORT`` address."""
     if shape == "drop" and not upstream:
         raise ValueError("the drop shape forwards to an upstream Hub")
