@@ -480,6 +480,20 @@ def write_results(results: dict, out_dir: Path) -> Path:
     return path
 
 
+def write_reference(results: dict) -> Path:
+    """Make this run the course's reference numbers (course_utils/benchmark_reference.json)."""
+    from course_utils.reference import REFERENCE
+
+    recipes = results.get("finetune", {}).get("recipes", {})
+    if results.get("short") or not {"course", "fast"} <= set(recipes):
+        raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
+    partial = REFERENCE.with_suffix(".json.partial")
+    partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(REFERENCE)
+    print(f"[benchmark] reference numbers: {REFERENCE} (now run: python scripts/render_numbers.py)")
+    return REFERENCE
+
+
 # --------------------------------------------------------------------------- main
 
 PARTS = ("finetune", "padding", "tokenization", "tests")
@@ -492,6 +506,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--course-seeds", type=int, default=1, help="seeds for the course recipe (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also write the results to course_utils/benchmark_reference.json, the file the course quotes "
+        "(then run scripts/render_numbers.py); needs a full run of both recipes",
+    )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")
     parser.add_argument(
@@ -521,6 +541,8 @@ def main(argv=None) -> dict:
 
     transformers.logging.set_verbosity_error()
     parts = args.only or [part for part in PARTS if not (part == "tests" and args.skip_tests)]
+    if args.reference and (args.short or "finetune" not in parts or not {"course", "fast"} <= set(args.recipes.split(","))):
+        raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
     seeds = 1 if args.short else args.seeds
     course_seeds = 1 if args.short else args.course_seeds
     results = {"short": args.short, "machine": machine_info()}
@@ -548,6 +570,8 @@ def main(argv=None) -> dict:
         results["tests"] = tests_benchmark()
     results["total_s"] = time.perf_counter() - started
     path = write_results(results, args.out)
+    if args.reference:
+        write_reference(results)
     print(format_markdown(results))
     print(f"[benchmark] JSON: {path}")
     return results

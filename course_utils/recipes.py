@@ -4,16 +4,15 @@
 whole integration: every choice is a plain library option (mixed precision,
 length-grouped batches, batch size, learning-rate schedule), no custom kernels.
 ``RECIPE_NOTES`` explains each choice in Chinese; ``describe_recipe`` prints it.
-benchmarks/run.py measures both recipes side by side. Measured on a 2-core AMD EPYC
-(Zen 4, AVX512-BF16), torch 2.13 CPU, packaged MiniLM-L6, full MRPC, seeds 42-44, 2026-11-25:
-course 6.47 ± 0.07 min, accuracy 0.800 ± 0.004 / F1 0.862 ± 0.003; fast 2.36 ± 0.16 min (2.75x),
-accuracy 0.804 ± 0.013 / F1 0.865 ± 0.007. Without bf16 the fast recipe is 1.84x slower, without
-length grouping 1.36x slower. No setting tried beat ~0.81 accuracy on this checkpoint (see
-benchmarks/README.md for the tuning runs and the likely reason).
+benchmarks/run.py measures both recipes side by side; the measured numbers that
+``describe_recipe`` prints come from the reference run in
+``course_utils/benchmark_reference.json`` (course_utils.reference), never from
+copies typed here.
 """
 
 from __future__ import annotations
 
+from . import reference
 from .precision import mixed_precision_args  # the course's one mixed-precision policy
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
@@ -45,16 +44,13 @@ RECIPE_NOTES = {
         "批大小 8、学习率 5e-5、3 个 epoch、fp32：课程（TrainingArguments 默认值）的配方，作为对照基线。",
     ],
     "fast": [
-        "实测（2 核 AMD EPYC，完整 MRPC，MiniLM-L6，各 3 个随机种子）：课程配方训练 6.5 分钟，"
-        "快速配方 2.4 分钟（快 2.75 倍）；验证集准确率 0.80、F1 0.86–0.87，两者相当。"
-        "去掉 bf16 会慢 1.84 倍，去掉按长度分组会慢 1.36 倍。",
         "批大小 16（评估 64）：每步的固定开销（优化器更新全部 2270 万参数）被更多样本分摊，"
         "3 个 epoch 里仍有约 690 次参数更新。",
         "学习率 5e-5（与课程相同）+ 10% 预热（warmup_steps=0.1，小于 1 的数表示占总步数的比例）"
         "+ 线性衰减 + 权重衰减 0.01："
-        "实测更高的学习率没有好处——批 16 时 1e-4 的三个种子平均略差，批 8 时 1e-4 有一个种子只有 0.71，"
-        "2e-4（批 32）只有 0.74；预热让随机初始化的分类头先稳定下来，再大步更新预训练权重。",
-        "训练 3 个 epoch：只训练 2 轮时准确率明显下降（约 0.74–0.77），训练 5 轮（约 4 分钟）也没有更好（0.80–0.82）。",
+        "调参时更高的学习率（1e-4、2e-4）没有更好，有的种子明显更差（记录见 benchmarks/README.md）；"
+        "预热让随机初始化的分类头先稳定下来，再大步更新预训练权重。",
+        "训练 3 个 epoch：调参时 2 轮的准确率明显更低，5 轮多花一半以上的时间也没有更好（记录见 benchmarks/README.md）。",
         "train_sampling_strategy='group_by_length'：把长度相近的句子对放进同一批，动态填充时几乎没有填充词元。",
         "bf16 自动混合精度（仅当 CPU 有 AVX512-BF16/AMX 指令时）：矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；"
         "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32。",
@@ -64,7 +60,7 @@ RECIPE_NOTES = {
         "只在训练结束后评估一次（eval_strategy='no'），需要曲线时再改回 'epoch'。",
         "准确率卡在 0.80 左右，很可能是离线模型本身的限制：MiniLM-L6（all-MiniLM-L6-v2）是句向量模型，"
         "训练时对所有词元的向量取平均；分类模型用的 [CLS] pooler 层看起来从没训练过（偏置全为 0），只能在微调时从头学。"
-        "我们试过的配方都在 0.79–0.82 之间；课程原文用 bert-base-uncased 报告的是 0.86。",
+        "调参记录见 benchmarks/README.md；课程原文用 bert-base-uncased 报告的是 0.86。",
     ],
 }
 
@@ -106,6 +102,8 @@ def describe_recipe(name: str, device: str = "cpu", bf16: bool | None = None) ->
         f"{kwargs['num_train_epochs']} 个 epoch，精度 {precision}，"
         f"采样 {kwargs.get('train_sampling_strategy', 'random')}"
     ]
+    if name == "fast":
+        lines.append(f"  - {reference.summary_line()}")
     lines += [f"  - {note}" for note in RECIPE_NOTES[name]]
     return "\n".join(lines)
 

@@ -1,0 +1,238 @@
+"""Regenerate the stored outputs of the lessons: one command, a clean kernel per notebook.
+
+    python scripts/refresh_outputs.py [--quick] [notebooks ...]
+
+Each notebook runs top to bottom in a fresh kernel inside ``notebooks/``, in
+full mode (``--quick`` for a fast trial run), the way a learner runs it: the
+exercise cells stay empty and their self-checks say so. Then:
+
+* progress bars become plain text: a tqdm bar is an ipywidget whose stored
+  text is the state it started in ("0%") and whose widget state GitHub and
+  Colab's preview never render, so the script stores the text of the bar's
+  final state (tqdm's own left and right text, read from the widget state
+  the run ends with); bars closed during the run (``leave=False``) are
+  dropped, as they vanish in a live notebook too. Other widgets keep their
+  output and its text fallback (the course's explorers and quiz print a
+  readable one);
+* the notebook's metadata gets a ``course_run`` record: when, on which machine
+  (CPU model, cores, GPU, load average at the start), with which library
+  versions, which mode, how long it took, and which data / checkpoint /
+  metric route the lesson's ``cu.setup()`` reported.
+
+A notebook is written only when every cell ran; a failing cell leaves the
+committed file untouched and the script exits with status 1. Run it on an
+otherwise idle machine: the timings in the outputs are part of the course.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import html
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate", "tokenizers", "huggingface_hub")
+# Environment variables of the test suite that a learner's run does not have.
+TEST_ONLY_VARIABLES = ("COURSE_QUICK", "COURSE_EXERCISE_STRICT", "MPLBACKEND", "COURSE_NOTEBOOK_ROUTE")
+# Appended to the notebook for the run, then removed: what the lesson's cu.setup() decided.
+ROUTE_PROBE = (
+    "import json as _json\n"
+    "print(_json.dumps({'device': env.device, 'quick': env.quick, 'data': env.data_source,"
+    " 'checkpoint': env.checkpoint_label, 'metric': env.metric_source}, ensure_ascii=False))"
+)
+
+
+class RefreshClient(NotebookClient):
+    """nbclient's executor that also notes which widgets were closed during the run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closed_widgets: set[str] = set()
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        if msg["msg_type"] == "comm_close":
+            self.closed_widgets.add(msg["content"]["comm_id"])
+        super().handle_comm_msg(outs, msg, cell_index)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_name() -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return None
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def machine() -> dict:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "gpu": gpu_name(),
+        "os": platform.platform(terse=True),
+        "load_average_at_start": None if load is None else round(load, 2),
+    }
+
+
+def progress_text(model_id: str, state: dict) -> str | None:
+    """The text of a tqdm notebook bar in its final state, or None when the widget is not a tqdm bar."""
+    box = state.get(model_id, {})
+    if box.get("_model_name") != "HBoxModel" or len(box.get("children", [])) != 3:
+        return None
+    left, bar, right = (state.get(child.removeprefix("IPY_MODEL_"), {}) for child in box["children"])
+    kinds = (left.get("_model_name"), bar.get("_model_name"), right.get("_model_name"))
+    if kinds != ("HTMLModel", "FloatProgressModel", "HTMLModel"):
+        return None
+    width = 10
+    filled = round(width * bar["value"] / bar["max"]) if bar.get("max") else 0
+    meter = "█" * filled + " " * (width - filled)
+    text = f"{html.unescape(left.get('value', ''))}|{meter}|{html.unescape(right.get('value', ''))}"
+    return text.replace("\u2007", " ")  # tqdm pads with figure spaces for HTML
+
+
+def plain_progress(nb, state: dict, closed: set[str]) -> None:
+    """Store tqdm bars as the text of their final state; drop bars closed during the run."""
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                kept.append(output)
+                continue
+            model_id = view["model_id"]
+            text = progress_text(model_id, state)
+            if text is None:
+                kept.append(output)  # one of the course's widgets: its text fallback stays
+            elif model_id not in closed:
+                kept.append(nbformat.v4.new_output("display_data", data={"text/plain": text}))
+        if cell.cell_type == "code":
+            cell.outputs = kept
+
+
+def kernel_environment(quick: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
+    if quick:
+        env["COURSE_QUICK"] = "1"
+    for name in ("COURSE_DATA_DIR", "COURSE_SST2_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
+        if env.get(name):  # the kernel runs inside notebooks/
+            env[name] = str(Path(env[name]).expanduser().resolve())
+    return env
+
+
+def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
+    """Execute one notebook in a clean kernel and write it back; returns its run record."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.cells.append(nbformat.v4.new_code_cell(ROUTE_PROBE))
+    record = {
+        "command": "python scripts/refresh_outputs.py" + (" --quick" if quick else ""),
+        "mode": "quick" if quick else "full",
+        "machine": machine(),
+        "versions": versions(),
+    }
+    client = RefreshClient(
+        nb,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+        record_timing=False,
+    )
+    started = time.monotonic()
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(kernel_environment(quick))
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    record["wall_s"] = round(time.monotonic() - started, 1)
+    record["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    probe = nb.cells.pop()
+    record["routes"] = json.loads("".join(out.get("text", "") for out in probe.outputs).strip().splitlines()[-1])
+
+    state = {
+        model_id: entry["state"]
+        for model_id, entry in nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {}).items()
+    }
+    plain_progress(nb, state, client.closed_widgets)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata["course_run"] = record
+    partial = path.with_suffix(".ipynb.partial")
+    nbformat.write(nb, partial)
+    partial.replace(path)
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebook files or names like 04_trainer (default: all lessons)")
+    parser.add_argument("--quick", action="store_true", help="quick mode (a trial run; commit full-mode outputs)")
+    parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may run (default 3600)")
+    args = parser.parse_args(argv)
+
+    paths = [
+        Path(name) if Path(name).is_file() else NOTEBOOKS / (Path(name).stem + ".ipynb") for name in args.notebooks
+    ] or sorted(NOTEBOOKS.glob("0*.ipynb"))
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    failed = []
+    for path in paths:
+        print(f"{path.name}: running ({'quick' if args.quick else 'full'} mode) ...", flush=True)
+        try:
+            record = refresh(path, args.quick, args.cell_timeout)
+        except CellExecutionError as err:
+            failed.append(path.name)
+            print(f"{path.name}: a cell failed, the file was left as it was\n{str(err)[-2000:]}", file=sys.stderr)
+            continue
+        routes = record["routes"]
+        print(f"{path.name}: {record['wall_s']:.0f} s · data {routes['data']} · {routes['checkpoint']}", flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Write the course's measured numbers into its prose, from course_utils/benchmark_reference.json.
+
+    python scripts/render_numbers.py [--check]
+
+In the READMEs and the notebooks' markdown, a quoted measurement is written
+between markers, ``<!-- ref:speedup -->2.75<!-- /ref -->``, and this script
+replaces what is between them with the value of that name in
+``course_utils.reference.facts()``. ``benchmarks/README.md`` also carries the
+reference run's full tables between ``<!-- ref-tables -->`` and
+``<!-- /ref-tables -->``. ``--check`` changes nothing and exits with status 1
+when a file is out of date (the tests run it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from course_utils import reference  # noqa: E402
+
+FILES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "notebooks").glob("0*.ipynb"))]
+VALUE = re.compile(r"<!-- ref:(?P<name>[a-z0-9_]+) -->(?P<value>.*?)<!-- /ref -->")
+TABLES = re.compile(r"(<!-- ref-tables -->\n)(.*?)(<!-- /ref-tables -->)", re.S)
+
+
+def benchmark_tables(results: dict) -> str:
+    """The reference run's tables, as benchmarks/run.py prints them."""
+    spec = importlib.util.spec_from_file_location("benchmark_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.format_markdown(results)
+
+
+def render(text: str, facts: dict[str, str], tables: str | None, json_string: bool) -> str:
+    def value(match: re.Match) -> str:
+        name = match["name"]
+        if name not in facts:
+            raise KeyError(f"unknown reference number {name!r}; known: {', '.join(sorted(facts))}")
+        return f"<!-- ref:{name} -->{facts[name]}<!-- /ref -->"
+
+    text = VALUE.sub(value, text)
+    if tables is not None and not json_string:
+        text = TABLES.sub(lambda m: m[1] + tables + m[3], text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; fail when a file is out of date")
+    args = parser.parse_args(argv)
+
+    results = reference.load()
+    facts = reference.facts(results)
+    if any(ch in value for value in facts.values() for ch in '"\\\n'):
+        raise ValueError("a reference value needs JSON escaping; the notebooks are edited as text")
+    tables = benchmark_tables(results)
+    stale = []
+    for path in FILES:
+        text = path.read_text(encoding="utf-8")
+        new = render(text, facts, tables, json_string=path.suffix == ".ipynb")
+        if new != text:
+            stale.append(path.relative_to(ROOT))
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    for path in stale:
+        print(f"{'out of date' if args.check else 'updated'}: {path}")
+    if args.check and stale:
+        print("run: python scripts/render_numbers.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

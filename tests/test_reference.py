@@ -1,0 +1,85 @@
+"""One source for measured numbers: course_utils/benchmark_reference.json, rendered into the prose."""
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import course_utils as cu
+from course_utils import reference
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("render_numbers", ROOT / "scripts" / "render_numbers.py")
+render_numbers = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(render_numbers)
+
+
+def stats(mean, n=1):
+    return {"mean": mean, "std": 0.0, "min": mean, "max": mean, "n": n}
+
+
+def small_results():
+    recipe = lambda train_s, acc, f1, n: {  # noqa: E731
+        "train_s": stats(train_s, n), "accuracy": stats(acc, n), "f1": stats(f1, n), "peak_rss_mb": stats(1000.0, n)
+    }
+    return {
+        "machine": {"date": "2026-01-02T03:04:05", "cpu": "Intel(R) Xeon(R) Platinum 8480+", "cores": 2,
+                    "cpu_bf16": True, "cuda": False, "torch": "2.13.0+cpu", "transformers": "5.24.0"},
+        "finetune": {
+            "recipes": {
+                "course": recipe(390.0, 0.8, 0.86, 1),
+                "fast": recipe(130.0, 0.81, 0.87, 3),
+                "fast without bf16": recipe(260.0, 0.8, 0.86, 1),
+                "fast without grouping": recipe(195.0, 0.8, 0.86, 1),
+            },
+            "ratios": {"speedup_wall": 3.0, "samples_per_s": 3.0, "peak_rss": 1.0},
+        },
+    }
+
+
+def test_facts_are_computed_from_the_results():
+    facts = reference.facts(small_results())
+    assert facts["machine"] == "2 核 Intel Xeon Platinum 8480+（无 GPU，支持原生 bf16）"
+    assert (facts["course_min"], facts["fast_min"], facts["speedup"]) == ("6.5", "2.2", "3.00")
+    assert (facts["bf16_ratio"], facts["grouping_ratio"]) == ("2.00", "1.50")
+    assert (facts["fast_seeds"], facts["course_seeds"], facts["date"]) == ("3", "1", "2026-01-02")
+
+
+def test_render_replaces_marked_values_and_refuses_unknown_names():
+    facts = {"speedup": "2.50"}
+    text = "快 <!-- ref:speedup -->9.99<!-- /ref --> 倍"
+    assert render_numbers.render(text, facts, None, False) == "快 <!-- ref:speedup -->2.50<!-- /ref --> 倍"
+    with pytest.raises(KeyError, match="nope"):
+        render_numbers.render("<!-- ref:nope -->1<!-- /ref -->", facts, None, False)
+
+
+def test_render_fills_the_tables_block():
+    text = "a\n<!-- ref-tables -->\nold\n<!-- /ref-tables -->\nb"
+    assert render_numbers.render(text, {}, "NEW\n", False) == "a\n<!-- ref-tables -->\nNEW\n<!-- /ref-tables -->\nb"
+
+
+def test_the_prose_quotes_the_committed_reference_file():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "render_numbers.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_each_prose_file_quotes_through_markers():
+    facts = reference.facts()
+    for path in render_numbers.FILES:
+        text = path.read_text(encoding="utf-8")
+        outside = render_numbers.VALUE.sub("", render_numbers.TABLES.sub("", text))
+        for name in ("speedup", "bf16_ratio", "grouping_ratio"):
+            if name in facts:
+                assert not re.search(rf"(?<![\d.]){re.escape(facts[name])} 倍", outside), f"{path.name}: {name} typed by hand"
+
+
+def test_describe_recipe_prints_the_reference_run():
+    text = cu.describe_recipe("fast", "cpu")
+    facts = reference.facts()
+    assert reference.summary_line() in text
+    assert f"快 {facts['speedup']} 倍" in text and facts["machine"] in text

@@ -1,0 +1,129 @@
+"""scripts/refresh_outputs.py: progress bars stored as text, a run record, nothing half-written."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("refresh_outputs", ROOT / "scripts" / "refresh_outputs.py")
+refresh = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(refresh)
+
+VIEW = refresh.WIDGET_VIEW
+
+
+def tqdm_state(box="box", value=103, total=103):
+    """Widget state as nbclient stores it for one tqdm.notebook bar at its end."""
+    return {
+        box: {"_model_name": "HBoxModel", "children": ["IPY_MODEL_left", "IPY_MODEL_bar", "IPY_MODEL_right"]},
+        "left": {"_model_name": "HTMLModel", "value": "Loading\u2007weights:\u2007100%"},
+        "bar": {"_model_name": "FloatProgressModel", "value": value, "max": total},
+        "right": {"_model_name": "HTMLModel", "value": "\u2007103/103\u2007[00:00&lt;00:00,\u20071500.0it/s]"},
+    }
+
+
+def widget_output(model_id, text):
+    return nbformat.v4.new_output("display_data", data={VIEW: {"model_id": model_id}, "text/plain": text})
+
+
+def test_a_finished_tqdm_bar_becomes_its_final_text():
+    text = refresh.progress_text("box", tqdm_state())
+    assert text == "Loading weights: 100%|██████████| 103/103 [00:00<00:00, 1500.0it/s]"
+
+
+def test_a_half_done_bar_shows_half_a_bar():
+    assert "|█████     |" in refresh.progress_text("box", tqdm_state(value=50, total=100))
+
+
+def test_other_widgets_are_not_progress_bars():
+    state = {"quiz": {"_model_name": "VBoxModel", "children": ["IPY_MODEL_a"]}}
+    assert refresh.progress_text("quiz", state) is None
+    assert refresh.progress_text("unknown", state) is None
+
+
+def test_plain_progress_replaces_bars_drops_closed_ones_and_keeps_course_widgets():
+    state = tqdm_state("kept") | tqdm_state("closed") | {"quiz": {"_model_name": "VBoxModel", "children": []}}
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        widget_output("kept", "Loading weights:   0%|          | 0/103"),
+        widget_output("closed", "  0%|          | 0/75"),
+        widget_output("quiz", "当前得分：0 / 0"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    refresh.plain_progress(nb, state, closed={"closed"})
+    kinds = [(out.output_type, sorted(out.data)) for out in cell.outputs]
+    assert kinds == [("display_data", ["text/plain"]), ("display_data", ["application/vnd.jupyter.widget-view+json", "text/plain"])]
+    assert cell.outputs[0].data["text/plain"].startswith("Loading weights: 100%|██████████|")
+
+
+def test_kernel_environment_drops_the_test_settings(monkeypatch):
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    monkeypatch.setenv("COURSE_EXERCISE_STRICT", "1")
+    monkeypatch.setenv("COURSE_DATA_DIR", "../shared/data/glue-mrpc")
+    env = refresh.kernel_environment(quick=False)
+    assert "COURSE_QUICK" not in env and "COURSE_EXERCISE_STRICT" not in env
+    assert Path(env["COURSE_DATA_DIR"]).is_absolute()
+    assert refresh.kernel_environment(quick=True)["COURSE_QUICK"] == "1"
+
+
+def small_notebook(path: Path, extra: str = "") -> None:
+    cells = [
+        nbformat.v4.new_code_cell("import course_utils as cu\n\nenv = cu.setup(verbose=False)"),
+        nbformat.v4.new_code_cell("from tqdm.auto import tqdm\n\nfor _ in tqdm(range(5), desc='steps'):\n    pass"),
+        nbformat.v4.new_code_cell("print('done')" + extra),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def run_refresh(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "refresh_outputs.py"), "--quick", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+
+
+def test_refresh_runs_a_notebook_and_records_the_run(tmp_path):
+    path = tmp_path / "09_small.ipynb"
+    small_notebook(path)
+    result = run_refresh(path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    nb = nbformat.read(path, as_version=4)
+    assert len(nb.cells) == 3  # the route probe cell is gone again
+    bar = nb.cells[1].outputs
+    assert [out.output_type for out in bar] == ["display_data"] and "widgets" not in nb.metadata
+    assert bar[0].data["text/plain"].startswith("steps: 100%|██████████| 5/5")
+    assert nb.cells[2].outputs[0].text == "done\n"
+    assert [cell.execution_count for cell in nb.cells] == [1, 2, 3]
+    assert all(set(cell.metadata) <= {"tags"} for cell in nb.cells)
+    record = nb.metadata["course_run"]
+    assert record["mode"] == "quick" and record["routes"]["quick"] is True
+    assert record["routes"]["data"] in {"mirror", "hub", "cache", "sample"}
+    assert record["machine"]["cores"] >= 1 and record["versions"]["transformers"].startswith("5.")
+
+
+def test_a_failing_cell_leaves_the_file_untouched(tmp_path):
+    path = tmp_path / "09_broken.ipynb"
+    small_notebook(path, extra="\nraise RuntimeError('broken on purpose')")
+    before = path.read_bytes()
+    result = run_refresh(path)
+    assert result.returncode == 1 and "broken on purpose" in result.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_broken.ipynb"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem)
+def test_committed_outputs_come_from_a_full_refresh(path):
+    record = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("course_run")
+    assert record, "stored outputs must come from: python scripts/refresh_outputs.py"
+    assert record["mode"] == "full" and record["routes"]["quick"] is False
+    assert {"cpu", "cores", "gpu"} <= set(record["machine"]) and record["wall_s"] > 0
