@@ -391,7 +391,7 @@ def check_sst2_loop(train_dataloader, model, eval_metrics: Mapping | None) -> Ch
         f"评估循环算出了 accuracy {accuracy:.3f}" if isinstance(accuracy, float) else "",
         "eval_metrics 应该是 metric.compute() 返回的字典，里面有 accuracy",
     ):
-        report.note(f"训练用了 {len(train_dataloader.dataset)} 条样本、每轮 {len(train_dataloader)} 个批次。")
+        report.note(f"训练用了 {len(train_dataloader.dataset)} 条样本、每个 epoch {len(train_dataloader)} 个批次。")
     return report.finish()
 
 

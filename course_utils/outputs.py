@@ -90,7 +90,7 @@ def model_card(report: dict) -> str:
         f"- 基础模型：{base}",
         f"- 数据：{DATASET}（mrpc），来源：{DATA_SOURCES.get(report['data_source'], report['data_source'])}；"
         f"训练 {report['train_examples']} 条，验证 {report['eval_examples']} 条",
-        f"- 配方：{config['epochs']} 轮，每个进程批大小 {config['batch_size']}（{grouping}），"
+        f"- 配方：{config['epochs']} 个 epoch，每个进程批大小 {config['batch_size']}（{grouping}），"
         f"AdamW 学习率 {config['learning_rate']:g}、权重衰减 {config['weight_decay']:g}，线性衰减、{warmup}；"
         f"混合精度 {report['mixed_precision']}，{report['num_processes']} 个进程，随机种子 {config['seed']}",
         f"- 验证集指标：准确率 {report['accuracy']:.3f}，F1 {report['f1']:.3f}",

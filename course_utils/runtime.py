@@ -167,7 +167,7 @@ def cpu_time_estimate(device: str, quick: bool, checkpoint_label: str) -> str | 
     samples = recipe["train_pairs"] * recipe["epochs"]
     minutes = samples / (speed * max(cores, 1) / machine["cores"]) / 60
     return (
-        f"估计：在这台 {cores} 核 CPU 上用 bert-base-uncased 完整训练一次（{recipe['epochs']} 轮 × "
+        f"估计：在这台 {cores} 核 CPU 上用 bert-base-uncased 完整训练一次（{recipe['epochs']} 个 epoch × "
         f"{recipe['train_pairs']} 条，批大小 {recipe['batch_size']}）约需 {minutes:.0f} 分钟"
         f"（按 {machine['cores']} 核 {machine['cpu']} 上实测的 {speed:g} 样本/秒、按核数折算，仅供参考）。"
         "想快一些：设置 COURSE_QUICK=1 用快速模式，或设置 "

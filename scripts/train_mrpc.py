@@ -61,12 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--recipe",
         choices=("course", "fast"),
         default="course",
-        help="训练配方：course = 课程原配方（3 轮、批大小 8、学习率 5e-5、fp32）；"
+        help="训练配方：course = 课程原配方（3 个 epoch、批大小 8、学习率 5e-5、fp32）；"
         "fast = course_utils/recipes.py 的快速 CPU 配方"
-        "（3 轮、批大小 16、学习率 5e-5 并预热、按长度分组，CPU 支持时用 bf16）。"
+        "（3 个 epoch、批大小 16、学习率 5e-5 并预热、按长度分组，CPU 支持时用 bf16）。"
         "下面单独给出的参数优先于配方",
     )
-    parser.add_argument("--epochs", type=_positive(int), default=None, help="训练轮数（默认取自 --recipe）")
+    parser.add_argument("--epochs", type=_positive(int), default=None, help="训练的 epoch 数（默认取自 --recipe）")
     parser.add_argument("--batch-size", type=_positive(int), default=None, help="每个进程的批大小（默认取自 --recipe）")
     parser.add_argument(
         "--learning-rate", type=_positive(float), default=None, help="AdamW 的学习率（默认取自 --recipe）"
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"快速模式（也可设 COURSE_QUICK=1）：只用 {QUICK_TRAIN_ROWS} 条训练数据训练 1 轮，验证集仍然完整",
+        help=f"快速模式（也可设 COURSE_QUICK=1）：只用 {QUICK_TRAIN_ROWS} 条训练数据训练 1 个 epoch，验证集仍然完整",
     )
     parser.add_argument(
         "--data-dir",

@@ -39,7 +39,7 @@ def test_model_card_names_base_data_recipe_metrics_and_date():
         "基础模型：bert-base-uncased",
         "训练 3668 条，验证 408 条",
         "本地 MRPC 原始文件",
-        "3 轮，每个进程批大小 8（按长度分组）",
+        "3 个 epoch，每个进程批大小 8（按长度分组）",
         "学习率 5e-05、权重衰减 0",
         "10% 的步数线性预热",
         "混合精度 bf16，2 个进程，随机种子 42",
