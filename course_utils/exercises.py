@@ -337,9 +337,12 @@ def check_sst2_trainer(trainer, tokenizer=None) -> CheckReport:
             f"{split} 是单句输入（每条只有一个 [SEP]）",
             f"{split} 不像 SST-2：每条应该只有一个句子（只有一个 [SEP]），是不是还在用 MRPC？",
         )
-    report.ok(
+    if report.ok(
         trainer.state.global_step > 0, f"已训练 {trainer.state.global_step} 步", "还没有训练：调用 sst2_trainer.train()"
-    )
+    ):
+        runtimes = [entry["train_runtime"] for entry in trainer.state.log_history if "train_runtime" in entry]
+        if runtimes:
+            report.note(f"训练用时 {runtimes[-1]:.0f} 秒。")
     evals = [entry for entry in trainer.state.log_history if "eval_accuracy" in entry]
     if report.ok(
         bool(evals),

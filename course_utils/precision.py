@@ -14,11 +14,16 @@ NVIDIA_SMI_TIMEOUT = 10  # seconds
 
 
 def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bfloat16 instructions (oneDNN says so); False if unsure."""
+    """True when the CPU has native bfloat16 instructions (AVX512-BF16 or AMX); False if unsure.
+
+    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) only asks
+    for AVX-512, so it also says yes on AVX-512 CPUs without bf16 instructions
+    (e.g. Skylake-SP), where bf16 is emulated and slower than fp32.
+    """
     try:
         import torch
 
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except Exception:
         return False
 
@@ -50,8 +55,8 @@ def mixed_precision_choice(device: str | None = None, bf16: bool | None = None) 
       A100, H100, RTX 30xx and later), else "fp16" (T4, V100: every CUDA GPU runs fp16).
       bf16 has fp32's range, so it needs no loss scaling.
     - CPU: "bf16" where the CPU has native bfloat16 instructions (AVX512-BF16 / AMX,
-      :func:`cpu_supports_bf16`); the fast recipe's measured gain from it is the
-      ``bf16_ratio`` of course_utils.reference. Without them bf16 is emulated and slower: "no".
+      :func:`cpu_supports_bf16`); ``benchmarks/run.py --ablations`` measures
+      what it gives the fast recipe. Without them bf16 is emulated and slower: "no".
     - Apple MPS and anything else: "no" (fp32).
 
     ``bf16=True`` / ``False`` overrides what the hardware says about bf16 (e.g. to
@@ -72,7 +77,7 @@ def mixed_precision_choice(device: str | None = None, bf16: bool | None = None) 
         return "fp16", "GPU 不支持 bf16，用 fp16"
     if device == "cpu":
         if cpu_supports_bf16() if bf16 is None else bf16:
-            return "bf16", "CPU 有原生 bf16 指令（AVX512-BF16/AMX），实测更快"
+            return "bf16", "CPU 有原生 bf16 指令（AVX512-BF16/AMX）；是否真的更快因 CPU 而异，见第 04 节"
         return "no", "CPU 没有原生 bf16 指令，bf16 只是软件模拟、反而更慢，用 fp32"
     return "no", f"{device} 上用 fp32"
 

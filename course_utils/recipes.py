@@ -27,7 +27,7 @@ COURSE = {
 }
 
 # Chosen for the small MiniLM-L6 checkpoint on a few CPU cores (measured by benchmarks/run.py):
-# a larger batch and a higher learning rate, warm-up, bf16 autocast, length-grouped batches.
+# a larger batch, warm-up, weight decay, bf16 autocast, length-grouped batches (the course's learning rate).
 FAST = {
     "per_device_train_batch_size": 16,
     "per_device_eval_batch_size": 64,
@@ -53,12 +53,13 @@ RECIPE_NOTES = {
         "训练 3 个 epoch：调参时 2 个 epoch 的准确率明显更低，5 个 epoch 多花一半以上的时间也没有更好（记录见 benchmarks/README.md）。",
         "train_sampling_strategy='group_by_length'：把长度相近的句子对放进同一批，动态填充时几乎没有填充 token。",
         "bf16 自动混合精度（仅当 CPU 有 AVX512-BF16/AMX 指令时）：矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；"
-        "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32。",
+        "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32；有这些指令也不一定更快"
+        "（没有 AMX 的一些 Intel CPU 上 bf16 可能拖慢训练），可以用 bf16=False 关掉。",
         "use_cpu=True：Trainer 只有在明确指定 CPU 时才接受 bf16=True。",
         "线程数：PyTorch 默认用满物理核心，这里不改；没有用 torch.compile：每种新的批形状都可能触发重新编译，"
-        "2 核 CPU 上编译本身就要几分钟，本项目没有测到它值得。",
+        "编译本身很花时间，本项目没有测到它在 2 核 CPU 上值得。",
         "只在训练结束后评估一次（eval_strategy='no'），需要曲线时再改回 'epoch'。",
-        "准确率卡在 0.80 左右，很可能是离线模型本身的限制：MiniLM-L6（all-MiniLM-L6-v2）是句向量模型，"
+        "准确率上不去（见上面的实测和 benchmarks/README.md 的调参记录），很可能是离线模型本身的限制：MiniLM-L6（all-MiniLM-L6-v2）是句向量模型，"
         "训练时对所有 token 的向量取平均；分类模型用的 [CLS] pooler 层看起来从没训练过（偏置全为 0），只能在微调时从头学。"
         "调参记录见 benchmarks/README.md；课程原文用 bert-base-uncased 报告的是 0.86。",
     ],

@@ -177,14 +177,7 @@ def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
         record_timing=False,
     )
     started = time.monotonic()
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(kernel_environment(quick))
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    client.execute(env=kernel_environment(quick))  # handed to the kernel launcher
     record["wall_s"] = round(time.monotonic() - started, 1)
     record["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     probe = nb.cells.pop()

@@ -125,5 +125,16 @@ def test_one_decider_in_the_package():
         if path.name == "precision.py":
             continue
         text = path.read_text(encoding="utf-8")
-        for call in ("is_bf16_supported", "cpu_supports_bf16(", "_is_mkldnn_bf16_supported", "compute_cap"):
+        for call in ("is_bf16_supported", "cpu_supports_bf16(", "_is_mkldnn_bf16_supported", "_is_amx_tile", "compute_cap"):
             assert call not in text, f"{path.name} decides precision itself ({call})"
+
+
+def test_cpu_bf16_means_the_native_instructions():
+    """Linux lists the CPU's instruction sets; bf16 counts only with AVX512-BF16 or AMX-BF16."""
+    from pathlib import Path
+
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        pytest.skip("no /proc/cpuinfo on this system to compare with")
+    flags = set(cpuinfo.read_text().split())
+    assert precision.cpu_supports_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)

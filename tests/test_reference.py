@@ -1,6 +1,7 @@
 """One source for measured numbers: course_utils/benchmark_reference.json, rendered into the prose."""
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -72,6 +73,9 @@ def test_each_prose_file_quotes_through_markers():
     facts = reference.facts()
     for path in render_numbers.FILES:
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":  # the prose only: outputs print the file's numbers themselves
+            cells = json.loads(text)["cells"]
+            text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
         outside = render_numbers.VALUE.sub("", render_numbers.TABLES.sub("", text))
         for name in ("speedup", "bf16_ratio", "grouping_ratio"):
             if name in facts:
@@ -83,3 +87,24 @@ def test_describe_recipe_prints_the_reference_run():
     facts = reference.facts()
     assert reference.summary_line() in text
     assert f"快 {facts['speedup']} 倍" in text and facts["machine"] in text
+
+
+def test_benchmark_refuses_a_reference_it_cannot_fill(tmp_path):
+    """--reference needs a full fine-tuning run of both recipes; it says so before any work starts."""
+    for args in (["--short"], ["--only", "padding"], ["--recipes", "fast"]):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--reference", "--out", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+        assert result.returncode != 0 and "--reference needs a full run" in result.stderr, args
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lesson_04_says_what_the_reference_speedup_shows():
+    """04 explains a near-1× reference speed-up; that text must go when a new reference run is faster."""
+    text = (ROOT / "notebooks" / "04_trainer.ipynb").read_text(encoding="utf-8")
+    speedup = float(reference.facts()["speedup"])
+    assert ("参考运行里快速配方几乎没有更快" in text) == (speedup < 1.2), speedup
