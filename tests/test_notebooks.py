@@ -108,8 +108,8 @@ def test_stored_widgets_have_a_readable_text_fallback(path):
                 continue
             text = "".join(data.get("text/plain", ""))
             assert text.strip(), f"code cell {index}: a widget without a text fallback"
-            assert not STALE_PROGRESS.search(text), f"code cell {index}: a progress bar stored at 0% (refresh the outputs)"
-            assert not WIDGET_REPR.match(text), f"code cell {index}: the fallback is only the widget's class: {text[:40]}"
+            assert not STALE_PROGRESS.search(text), f"code cell {index}: a progress bar stored at 0% (refresh outputs)"
+            assert not WIDGET_REPR.match(text), f"code cell {index}: the fallback is only the widget class: {text[:40]}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
