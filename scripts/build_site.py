@@ -59,8 +59,9 @@ def lesson_for_site(path: Path) -> bytes:
 def stage(stage_dir: Path) -> list[Path]:
     """Write the Sphinx source tree; returns every file it holds."""
     files: dict[Path, bytes] = {}
-    for source in SITE_CONFIG.rglob("*"):
-        if source.is_file() and source.suffix != ".json" and "__pycache__" not in source.parts:
+    sources = [SITE_CONFIG / "conf.py", SITE_CONFIG / "search_words.txt", *(SITE_CONFIG / "_static").rglob("*")]
+    for source in sources:
+        if source.is_file():
             files[stage_dir / source.relative_to(SITE_CONFIG)] = source.read_bytes()
     for path in site_pages.lesson_notebooks():
         files[stage_dir / "notebooks" / path.name] = lesson_for_site(path)
