@@ -211,15 +211,16 @@ def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     return record
 
 
+def stored_times(times: Path) -> dict:
+    """The times file as it is (empty when it does not exist yet)."""
+    return json.loads(times.read_text(encoding="utf-8")) if times.is_file() else {}
+
+
 def time_only(path: Path, quick: bool, cell_timeout: int, times: Path, fresh: bool) -> dict:
     """Execute one notebook like ``refresh`` but store only its run record, in the JSON file ``times``."""
-    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "") + f" --times-only {times.name}"
+    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "") + f" --times-only {times}"
     _, record = execute(path, quick, cell_timeout, command)
-    data = {} if fresh or not times.is_file() else json.loads(times.read_text(encoding="utf-8"))
-    if data.get("mode", record["mode"]) != record["mode"]:
-        raise SystemExit(
-            f"{times} 里是 {data['mode']} 模式的用时，不能混入 {record['mode']} 模式；请换一个文件或全部重跑。"
-        )
+    data = {} if fresh else stored_times(times)
     data["mode"] = record["mode"]
     data.setdefault("notebooks", {})[path.stem] = record
     data["notebooks"] = dict(sorted(data["notebooks"].items()))
@@ -248,8 +249,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
-    failed = []
     fresh = not args.notebooks  # all lessons: the times file starts anew
+    mode = "quick" if args.quick else "full"
+    if args.times_only and not fresh and stored_times(args.times_only).get("mode", mode) != mode:
+        parser.error(
+            f"{args.times_only} 里记录的是 {stored_times(args.times_only)['mode']} 模式的用时，不能混入 {mode} 模式："
+            "请换一个文件，或不指定笔记本、全部重跑"
+        )
+    failed = []
     for path in paths:
         print(f"{path.name}: running ({'quick' if args.quick else 'full'} mode) ...", flush=True)
         try:
