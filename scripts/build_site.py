@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if status:
         print("Sphinx 构建失败，见上面的报错。", file=sys.stderr)
         return status
+    for template in (out / "_static").glob("*macros.html"):
+        template.unlink()  # the themes' Jinja macro files, copied as static files but never used by a page
     print(summary(out, time.monotonic() - started))
     print(f"在教室里共享：python -m http.server -d {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0

@@ -32,6 +32,7 @@ OUTPUT = ROOT / "build" / "slides"
 REVEAL = ROOT / "node_modules" / "reveal.js"
 TEMPLATES = ROOT / "site"
 TEMPLATE_NAME = "slides_template"
+THEME, THEME_FONTS = "white", "source-sans-pro"  # white.css loads only its local Source Sans Pro
 MAX_OUTPUT_LINES = 15
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 LONG_OUTPUT_NOTE = "（这里的输出共 {lines} 行，幻灯片里省略；完整输出见笔记本或课程网站。）"
@@ -53,11 +54,19 @@ def reveal_problem() -> str | None:
 
 
 def copy_reveal(out: Path) -> None:
-    """The files the decks load: dist/ (reveal.js, its CSS, themes and fonts) and the speaker-notes plugin."""
+    """The files the decks load: reveal.js and its CSS, the theme with its fonts, the speaker-notes plugin.
+
+    Only the theme in use is copied: several other reveal.js themes load their fonts from Google Fonts.
+    """
     target = out / "reveal.js"
     shutil.rmtree(target, ignore_errors=True)
-    skip = shutil.ignore_patterns("*.map", "*.esm.js")
-    shutil.copytree(REVEAL / "dist", target / "dist", ignore=skip)
+    (target / "dist" / "theme").mkdir(parents=True)
+    for name in ("reveal.js", "reveal.css", "reset.css"):
+        shutil.copy2(REVEAL / "dist" / name, target / "dist" / name)
+    shutil.copy2(REVEAL / "dist" / "theme" / f"{THEME}.css", target / "dist" / "theme" / f"{THEME}.css")
+    fonts = REVEAL / "dist" / "theme" / "fonts" / THEME_FONTS
+    shutil.copytree(fonts, target / "dist" / "theme" / "fonts" / THEME_FONTS)
+    skip = shutil.ignore_patterns("*.esm.js")
     shutil.copytree(REVEAL / "plugin" / "notes", target / "plugin" / "notes", ignore=skip)
     shutil.copy2(REVEAL / "LICENSE", target / "LICENSE")
 
@@ -106,6 +115,8 @@ def deck(path: Path, exporter: SlidesExporter) -> tuple[str, str]:
     title = notebook_title(nb, path.stem)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    # A link to another lesson's notebook opens that lesson's deck.
+    body = re.sub(r'href="(\d\d_\w+)\.ipynb(#[^"]*)?"', r'href="\1.slides.html\2"', body)
     return body, title
 
 
@@ -161,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         template_name=TEMPLATE_NAME,
         reveal_url_prefix="reveal.js",
         reveal_scroll=True,
-        reveal_theme="white",
+        reveal_theme=THEME,
         language_code="zh-CN",
     )
     decks = []

@@ -76,7 +76,12 @@ def readme_section(readme: str, heading: str = ROUTES_HEADING) -> str:
         start = lines.index(heading)
     except ValueError:
         raise ValueError(f"README.md 里找不到标题“{heading}”") from None
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    end, fenced = len(lines), False
+    for i in range(start + 1, len(lines)):
+        fenced ^= lines[i].startswith("```")
+        if not fenced and lines[i].startswith("## "):
+            end = i
+            break
     return promote_headings("\n".join(lines[start:end]).strip())
 
 
