@@ -367,6 +367,7 @@ def test_decks_load_reveal_js_locally_and_scroll(slides):
         assert scripts == ["reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js"], stem
         text = (slides / f"{stem}.slides.html").read_text(encoding="utf-8")
         assert "var scrollTallSlides = true;" in text and "require(" not in text and "MathJax" not in text
+        assert re.search(r"Reveal\.initialize\(\{[^}]*width: \d+,\s*height: \d+,", text), stem
 
 
 def test_decks_follow_the_slide_metadata(tmp_path, slides):
@@ -386,3 +387,20 @@ def test_decks_follow_the_slide_metadata(tmp_path, slides):
     deck = (out / "09_demo.slides.html").read_text(encoding="utf-8")
     sections = re.findall(r"<section\b", deck)
     assert len(sections) >= 2 and "setup()" not in deck and 'class="fragment"' in deck and "kept" in deck
+
+
+def test_the_checkers_find_remote_assets_and_broken_links(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ok.js").write_text("")
+    (tmp_path / "sub" / "page.html").write_text(
+        '<script src="https://cdn.example.org/require.js"></script><script src="../ok.js"></script>'
+        '<link rel="stylesheet" href="//fonts.example.org/a.css"><a href="../missing.html#x">x</a>'
+        '<a href="https://example.org/">fine: a plain link</a><img src="data:image/png;base64,AA==">'
+    )
+    (tmp_path / "style.css").write_text("@import url(https://fonts.example.org/b.css); a { background: url(gone.png) }")
+    assert sorted(remote_assets(tmp_path)) == [
+        "page.html: link //fonts.example.org/a.css",
+        "page.html: script https://cdn.example.org/require.js",
+        "style.css: https://fonts.example.org/b.css",
+    ]
+    assert sorted(broken_local_links(tmp_path)) == ["style.css -> gone.png", "sub/page.html -> ../missing.html#x"]
