@@ -409,3 +409,10 @@ def test_the_checkers_find_remote_assets_and_broken_links(tmp_path):
         "style.css: https://fonts.example.org/b.css",
     ]
     assert sorted(broken_local_links(tmp_path)) == ["style.css -> gone.png", "sub/page.html -> ../missing.html#x"]
+
+
+def test_build_site_says_what_to_install(monkeypatch, capsys):
+    build_site = load_script("build_site")
+    monkeypatch.setitem(build_site.NEEDED, "no_such_sphinx_module", "no-such-sphinx-package")
+    assert build_site.main(["--out", "unused"]) == 2
+    assert "pip install -r requirements-site.txt" in capsys.readouterr().err
