@@ -541,7 +541,8 @@ def main(argv=None) -> dict:
 
     transformers.logging.set_verbosity_error()
     parts = args.only or [part for part in PARTS if not (part == "tests" and args.skip_tests)]
-    if args.reference and (args.short or "finetune" not in parts or not {"course", "fast"} <= set(args.recipes.split(","))):
+    both_recipes = {"course", "fast"} <= set(args.recipes.split(","))
+    if args.reference and (args.short or "finetune" not in parts or not both_recipes):
         raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
     seeds = 1 if args.short else args.seeds
     course_seeds = 1 if args.short else args.course_seeds

@@ -20,6 +20,7 @@ from .exercises import (
 )
 from .explorers import explore_dataset, explore_padding, explore_tokenizer
 from .hub import hub_status
+from .load_report import hide_load_report, show_load_report
 from .metrics import load_metric
 from .outputs import check_output_dir, model_card, publish, staging_dir, write_run_files
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
@@ -64,6 +65,7 @@ __all__ = [
     "explore_padding",
     "explore_tokenizer",
     "fast_cpu_recipe",
+    "hide_load_report",
     "hub_status",
     "in_colab",
     "load_dataset",
@@ -87,6 +89,7 @@ __all__ = [
     "resolve_checkpoint",
     "run_quiz",
     "setup",
+    "show_load_report",
     "show_quiz",
     "staging_dir",
     "summarize_history",

@@ -50,7 +50,8 @@ RECIPE_NOTES = {
         "+ 线性衰减 + 权重衰减 0.01："
         "调参时更高的学习率（1e-4、2e-4）没有更好，有的种子明显更差（记录见 benchmarks/README.md）；"
         "预热让随机初始化的分类头先稳定下来，再大步更新预训练权重。",
-        "训练 3 个 epoch：调参时 2 个 epoch 的准确率明显更低，5 个 epoch 多花一半以上的时间也没有更好（记录见 benchmarks/README.md）。",
+        "训练 3 个 epoch：调参时 2 个 epoch 的准确率明显更低，"
+        "5 个 epoch 多花一半以上的时间也没有更好（记录见 benchmarks/README.md）。",
         "train_sampling_strategy='group_by_length'：把长度相近的句子对放进同一批，动态填充时几乎没有填充 token。",
         "bf16 自动混合精度（仅当 CPU 有 AVX512-BF16/AMX 指令时）：矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；"
         "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32；有这些指令也不一定更快"
@@ -59,8 +60,10 @@ RECIPE_NOTES = {
         "线程数：PyTorch 默认用满物理核心，这里不改；没有用 torch.compile：每种新的批形状都可能触发重新编译，"
         "编译本身很花时间，本项目没有测到它在 2 核 CPU 上值得。",
         "只在训练结束后评估一次（eval_strategy='no'），需要曲线时再改回 'epoch'。",
-        "准确率上不去（见上面的实测和 benchmarks/README.md 的调参记录），很可能是离线模型本身的限制：MiniLM-L6（all-MiniLM-L6-v2）是句向量模型，"
-        "训练时对所有 token 的向量取平均；分类模型用的 [CLS] pooler 层看起来从没训练过（偏置全为 0），只能在微调时从头学。"
+        "准确率上不去（见上面的实测和 benchmarks/README.md 的调参记录），很可能是离线模型本身的限制："
+        "MiniLM-L6（all-MiniLM-L6-v2）是句向量模型，"
+        "训练时对所有 token 的向量取平均；"
+        "分类模型用的 [CLS] pooler 层看起来从没训练过（偏置全为 0），只能在微调时从头学。"
         "调参记录见 benchmarks/README.md；课程原文用 bert-base-uncased 报告的是 0.86。",
     ],
 }

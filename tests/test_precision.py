@@ -125,7 +125,8 @@ def test_one_decider_in_the_package():
         if path.name == "precision.py":
             continue
         text = path.read_text(encoding="utf-8")
-        for call in ("is_bf16_supported", "cpu_supports_bf16(", "_is_mkldnn_bf16_supported", "_is_amx_tile", "compute_cap"):
+        calls = ("is_bf16_supported", "cpu_supports_bf16(", "_is_mkldnn_bf16_supported", "_is_amx_tile", "compute_cap")
+        for call in calls:
             assert call not in text, f"{path.name} decides precision itself ({call})"
 
 

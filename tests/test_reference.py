@@ -24,11 +24,21 @@ def stats(mean, n=1):
 
 def small_results():
     recipe = lambda train_s, acc, f1, n: {  # noqa: E731
-        "train_s": stats(train_s, n), "accuracy": stats(acc, n), "f1": stats(f1, n), "peak_rss_mb": stats(1000.0, n)
+        "train_s": stats(train_s, n),
+        "accuracy": stats(acc, n),
+        "f1": stats(f1, n),
+        "peak_rss_mb": stats(1000.0, n),
     }
     return {
-        "machine": {"date": "2026-01-02T03:04:05", "cpu": "Intel(R) Xeon(R) Platinum 8480+", "cores": 2,
-                    "cpu_bf16": True, "cuda": False, "torch": "2.13.0+cpu", "transformers": "5.24.0"},
+        "machine": {
+            "date": "2026-01-02T03:04:05",
+            "cpu": "Intel(R) Xeon(R) Platinum 8480+",
+            "cores": 2,
+            "cpu_bf16": True,
+            "cuda": False,
+            "torch": "2.13.0+cpu",
+            "transformers": "5.24.0",
+        },
         "finetune": {
             "recipes": {
                 "course": recipe(390.0, 0.8, 0.86, 1),
@@ -64,7 +74,10 @@ def test_render_fills_the_tables_block():
 
 def test_the_prose_quotes_the_committed_reference_file():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "render_numbers.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, str(ROOT / "scripts" / "render_numbers.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -79,7 +92,8 @@ def test_each_prose_file_quotes_through_markers():
         outside = render_numbers.VALUE.sub("", render_numbers.TABLES.sub("", text))
         for name in ("speedup", "bf16_ratio", "grouping_ratio"):
             if name in facts:
-                assert not re.search(rf"(?<![\d.]){re.escape(facts[name])} 倍", outside), f"{path.name}: {name} typed by hand"
+                typed = re.search(rf"(?<![\d.]){re.escape(facts[name])} 倍", outside)
+                assert not typed, f"{path.name}: {name} typed by hand"
 
 
 def test_describe_recipe_prints_the_reference_run():

