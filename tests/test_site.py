@@ -375,6 +375,17 @@ def test_decks_load_reveal_js_locally_and_scroll(slides):
         assert re.search(r"Reveal\.initialize\(\{[^}]*width: \d+,\s*height: \d+,", text), stem
 
 
+def test_each_lesson_deck_has_the_slides_its_metadata_asks_for(slides):
+    for path in LESSONS:
+        nb = nbformat.read(path, as_version=4)
+        kinds = [cell.metadata.get("slideshow", {}).get("slide_type") for cell in nb.cells]
+        deck = (slides / f"{path.stem}.slides.html").read_text(encoding="utf-8")
+        # nbconvert opens a <section> per slide and another per (sub)slide inside it
+        assert len(re.findall(r"<section\b", deck)) == 2 * kinds.count("slide") + kinds.count("subslide"), path.stem
+        if "skip" in kinds:
+            assert "google.colab" not in deck, path.stem  # the Colab install cell is skipped
+
+
 def test_decks_follow_the_slide_metadata(tmp_path, slides):
     cells = [
         nbformat.v4.new_markdown_cell("# Title"),
