@@ -56,6 +56,7 @@ NOTEBOOKS = ROOT / "notebooks"
 
 SKIP_REASON = browser_skip_reason()
 if SKIP_REASON is None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
 pytestmark = [
@@ -282,11 +283,17 @@ def _decks(slides_dir: Path) -> list[Path]:
     ]
 
 
-def _open_deck(page, url: str) -> None:
+def _open_deck(page, url: str, watcher: PageWatcher) -> None:
     page.goto(url, wait_until="load")
-    page.wait_for_function(
-        "() => window.Reveal && typeof Reveal.isReady === 'function' && Reveal.isReady()", polling=250
-    )
+    try:
+        page.wait_for_function(
+            "() => window.Reveal && typeof Reveal.isReady === 'function' && Reveal.isReady()",
+            polling=250,
+            timeout=30_000,
+        )
+    except PlaywrightTimeout:
+        problems = "\n".join(f"  - {problem}" for problem in watcher.take())
+        pytest.fail(f"{url}：reveal.js 30 秒内没有启动（Reveal.isReady() 不为真）\n{problems}")
 
 
 def test_every_slide_deck_starts(context, slides_dir, slides_server):
@@ -296,7 +303,7 @@ def test_every_slide_deck_starts(context, slides_dir, slides_server):
     problems = []
     for deck in decks:
         relative = deck.relative_to(slides_dir).as_posix()
-        _open_deck(page, f"{slides_server.url}/{relative}")
+        _open_deck(page, f"{slides_server.url}/{relative}", context.watcher)
         total = page.evaluate("() => Reveal.getTotalSlides()")
         if total < 2:
             problems.append(f"{relative}：只有 {total} 张幻灯片")
@@ -310,7 +317,7 @@ def test_slide_deck_moves_forward_with_the_keyboard(context, slides_dir, slides_
     assert decks, "没有幻灯片"
     deck = next((d for d in decks if d.stem.startswith("04")), decks[0])
     page = context.new_page()
-    _open_deck(page, f"{slides_server.url}/{deck.relative_to(slides_dir).as_posix()}")
+    _open_deck(page, f"{slides_server.url}/{deck.relative_to(slides_dir).as_posix()}", context.watcher)
     # Each press shows the next fragment or slide; after a few, the deck is on its third slide.
     positions = [page.evaluate("() => Reveal.getIndices()")]
     while positions[-1]["h"] < 2 and len(positions) <= 40:
