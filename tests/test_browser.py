@@ -5,14 +5,16 @@ opens what a learner opens:
 
 * every page of the site (``scripts/build_site.py`` -> build/site): no console
   errors, no failed requests, no request to any host but 127.0.0.1, every
-  same-site link resolves, every image loads; the search page finds "Trainer";
+  same-site link resolves, every image loads; the search page finds an
+  English and a Chinese term;
 * the slide decks (``scripts/build_slides.py`` -> build/slides): reveal.js
   starts and the arrow keys move through the slides;
 * JupyterLab on a temporary copy of notebooks/ (never the repository's own
   files, which JupyterLab would autosave): 08_recap_quiz runs top to bottom,
   the quiz widget judges a wrong and a right answer and keeps the score, and
   the dataset explorer of 01_load_dataset shows another example when its
-  controls change.
+  controls change. JupyterLab's pages talk only to 127.0.0.1 too; the one
+  remote request allowed there is the notebooks' Colab badge image (aborted).
 
 Select them with ``pytest -m browser``; they skip, saying why, when Chromium
 or playwright is missing (or the site's build dependencies, or the local
