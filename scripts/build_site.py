@@ -46,6 +46,9 @@ def write_if_changed(path: Path, data: bytes) -> None:
 def lesson_for_site(path: Path) -> bytes:
     """The notebook as the site shows it: a download line inserted under the title cell."""
     nb = site_pages.read_notebook(path)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = site_pages.local_badge(site_pages.cell_text(cell), "../_static/colab-badge.svg")
     note = {
         "cell_type": "markdown",
         "id": "course-download",

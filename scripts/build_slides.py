@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import site_pages
 from nbconvert import SlidesExporter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ TEMPLATES = ROOT / "site"
 TEMPLATE_NAME = "slides_template"
 THEME, THEME_FONTS = "white", "source-sans-pro"  # white.css loads only its local Source Sans Pro
 MAX_OUTPUT_LINES = 15
+BADGE_NAME = "colab-badge.svg"  # copied next to the decks: offline, Google's badge image would not load
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 LONG_OUTPUT_NOTE = "（这里的输出共 {lines} 行，幻灯片里省略；完整输出见笔记本或课程网站。）"
 
@@ -112,6 +114,8 @@ def deck(path: Path, exporter: SlidesExporter) -> tuple[str, str]:
     for cell in nb.cells:
         if cell.cell_type == "code":
             shorten_outputs(cell)
+        else:
+            cell.source = site_pages.local_badge(cell.source, BADGE_NAME)
     title = notebook_title(nb, path.stem)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
@@ -167,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     copy_reveal(out)
+    shutil.copy2(site_pages.LOCAL_BADGE, out / BADGE_NAME)
     exporter = SlidesExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name=TEMPLATE_NAME,

@@ -27,6 +27,16 @@ INSTRUCTOR = ROOT / "site" / "instructor.json"
 QUIZ = ROOT / "course_utils" / "quiz_questions.json"
 REPO_URL = "https://github.com/hf-course-zh/chapter3-finetuning/blob/main/"
 TIMES_COMMAND = "python scripts/refresh_outputs.py --quick --times-only site/quick_run.json"
+COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = ROOT / "site" / "_static" / "colab-badge.svg"  # the same badge, drawn by the course
+
+
+def local_badge(markdown: str, badge_path: str) -> str:
+    """The Colab badge image from ``badge_path`` instead of Google's server (the link still opens Colab).
+
+    Offline, a classroom's browser could not load Google's image and would show a broken one.
+    """
+    return markdown.replace(COLAB_BADGE_URL, badge_path)
 
 
 def lesson_notebooks(root: Path = ROOT) -> list[Path]:

@@ -37,6 +37,9 @@ html_theme_options = {
     "use_download_button": False,  # each lesson page has its own visible download link
     "use_fullscreen_button": False,
 }
+# pydata-sphinx-theme logs "Got invalid theme mode" to the console on a first visit
+# unless a default mode is set.
+html_context = {"default_mode": "light"}
 html_static_path = ["_static"]
 html_css_files = ["course.css"]
 html_extra_path = ["_extra"]  # the .ipynb files, next to their pages

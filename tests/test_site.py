@@ -212,7 +212,7 @@ def remote_assets(folder: Path) -> list[str]:
                     found.append(f"{path.name}: script {attrs['src']}")
                 if tag == "link" and REMOTE.match(attrs.get("href", "")) and attrs.get("rel") != "canonical":
                     found.append(f"{path.name}: link {attrs['href']}")
-                if tag in {"iframe", "embed", "source", "video", "audio"} and REMOTE.match(attrs.get("src", "")):
+                if tag in {"img", "iframe", "embed", "source", "video", "audio"} and REMOTE.match(attrs.get("src", "")):
                     found.append(f"{path.name}: {tag} {attrs['src']}")
             for module in re.findall(r"import\s[^;]*?from\s+['\"]([^'\"]+)['\"]", text):
                 if REMOTE.match(module):
