@@ -1,6 +1,7 @@
 """Regenerate the stored outputs of the lessons: one command, a clean kernel per notebook.
 
     python scripts/refresh_outputs.py [--quick] [notebooks ...]
+    python scripts/refresh_outputs.py --quick --times-only site/quick_run.json
 
 Each notebook runs top to bottom in a fresh kernel inside ``notebooks/``, in
 full mode (``--quick`` for a fast trial run), the way a learner runs it: the
@@ -18,6 +19,12 @@ exercise cells stay empty and their self-checks say so. Then:
   (CPU model, cores, GPU, load average at the start), with which library
   versions, which mode, how long it took, and which data / checkpoint /
   metric route the lesson's ``cu.setup()`` reported.
+
+``--times-only FILE`` runs the notebooks exactly the same way but writes
+nothing into them: it records each notebook's run record (wall time, machine,
+versions, mode, routes) under ``notebooks`` in the JSON file FILE (the
+instructor guide's quick-mode times come from ``site/quick_run.json``). Naming
+notebooks updates only their entries; with none, the file is written anew.
 
 A notebook is written only when every cell ran; a failing cell leaves the
 committed file untouched and the script exits with status 1. Run it on an
@@ -155,15 +162,15 @@ def kernel_environment(quick: bool) -> dict[str, str]:
     return env
 
 
-def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
-    """Execute one notebook in a clean kernel and write it back; returns its run record."""
+def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[nbformat.NotebookNode, dict]:
+    """Execute one notebook in a clean kernel; returns the executed notebook (outputs cleaned) and its run record."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nb.cells.append(nbformat.v4.new_code_cell(ROUTE_PROBE))
     record = {
-        "command": "python scripts/refresh_outputs.py" + (" --quick" if quick else ""),
+        "command": command,
         "mode": "quick" if quick else "full",
         "machine": machine(),
         "versions": versions(),
@@ -190,6 +197,13 @@ def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     plain_progress(nb, state, client.closed_widgets)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    return nb, record
+
+
+def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
+    """Execute one notebook in a clean kernel and write it back; returns its run record."""
+    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "")
+    nb, record = execute(path, quick, cell_timeout, command)
     nb.metadata["course_run"] = record
     partial = path.with_suffix(".ipynb.partial")
     nbformat.write(nb, partial)
@@ -197,10 +211,35 @@ def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     return record
 
 
+def stored_times(times: Path) -> dict:
+    """The times file as it is (empty when it does not exist yet)."""
+    return json.loads(times.read_text(encoding="utf-8")) if times.is_file() else {}
+
+
+def time_only(path: Path, quick: bool, cell_timeout: int, times: Path, fresh: bool) -> dict:
+    """Execute one notebook like ``refresh`` but store only its run record, in the JSON file ``times``."""
+    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "") + f" --times-only {times}"
+    _, record = execute(path, quick, cell_timeout, command)
+    data = {} if fresh else stored_times(times)
+    data["mode"] = record["mode"]
+    data.setdefault("notebooks", {})[path.stem] = record
+    data["notebooks"] = dict(sorted(data["notebooks"].items()))
+    partial = times.with_name(times.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    partial.replace(times)
+    return record
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebook files or names like 04_trainer (default: all lessons)")
     parser.add_argument("--quick", action="store_true", help="quick mode (a trial run; commit full-mode outputs)")
+    parser.add_argument(
+        "--times-only",
+        type=Path,
+        metavar="FILE",
+        help="write nothing into the notebooks; record each run (wall time, machine, versions) in the JSON file FILE",
+    )
     parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may run (default 3600)")
     args = parser.parse_args(argv)
 
@@ -210,14 +249,25 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    fresh = not args.notebooks  # all lessons: the times file starts anew
+    mode = "quick" if args.quick else "full"
+    if args.times_only and not fresh and stored_times(args.times_only).get("mode", mode) != mode:
+        parser.error(
+            f"{args.times_only} 里记录的是 {stored_times(args.times_only)['mode']} 模式的用时，不能混入 {mode} 模式："
+            "请换一个文件，或不指定笔记本、全部重跑"
+        )
     failed = []
     for path in paths:
         print(f"{path.name}: running ({'quick' if args.quick else 'full'} mode) ...", flush=True)
         try:
-            record = refresh(path, args.quick, args.cell_timeout)
+            if args.times_only:
+                record = time_only(path, args.quick, args.cell_timeout, args.times_only, fresh)
+                fresh = False
+            else:
+                record = refresh(path, args.quick, args.cell_timeout)
         except CellExecutionError as err:
             failed.append(path.name)
-            print(f"{path.name}: a cell failed, the file was left as it was\n{str(err)[-2000:]}", file=sys.stderr)
+            print(f"{path.name}: a cell failed, nothing was written for it\n{str(err)[-2000:]}", file=sys.stderr)
             continue
         routes = record["routes"]
         print(f"{path.name}: {record['wall_s']:.0f} s · data {routes['data']} · {routes['checkpoint']}", flush=True)

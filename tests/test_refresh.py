@@ -131,3 +131,40 @@ def test_committed_outputs_come_from_a_full_refresh(path):
     assert record, "stored outputs must come from: python scripts/refresh_outputs.py"
     assert record["mode"] == "full" and record["routes"]["quick"] is False
     assert {"cpu", "cores", "gpu"} <= set(record["machine"]) and record["wall_s"] > 0
+
+
+def run_times_only(times: Path, path: Path) -> subprocess.CompletedProcess:
+    script = str(ROOT / "scripts" / "refresh_outputs.py")
+    command = [sys.executable, script, "--quick", "--times-only", str(times), str(path)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
+def test_times_only_records_the_run_and_leaves_the_notebook_alone(tmp_path):
+    path = tmp_path / "09_small.ipynb"
+    small_notebook(path)
+    before = path.read_bytes()
+    times = tmp_path / "quick_run.json"
+    earlier = {"wall_s": 1.0, "machine": {"cpu": "x", "cores": 2}}
+    times.write_text(json.dumps({"mode": "quick", "provisional": "rerun me", "notebooks": {"00_old": earlier}}))
+    result = run_times_only(times, path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert path.read_bytes() == before  # nothing written into the notebook
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_small.ipynb", "quick_run.json"]
+    data = json.loads(times.read_text(encoding="utf-8"))
+    assert data["mode"] == "quick" and data["provisional"] == "rerun me"  # naming notebooks updates only their entries
+    assert data["notebooks"]["00_old"] == earlier
+    record = data["notebooks"]["09_small"]
+    assert record["wall_s"] > 0 and record["mode"] == "quick" and record["routes"]["quick"] is True
+    assert record["machine"]["cores"] >= 1 and record["machine"]["cpu"]
+    assert record["versions"]["transformers"].startswith("5.")
+    assert "--times-only" in record["command"]
+
+
+def test_times_only_refuses_to_mix_modes(tmp_path):
+    path = tmp_path / "09_small.ipynb"
+    small_notebook(path)
+    times = tmp_path / "times.json"
+    times.write_text(json.dumps({"mode": "full", "notebooks": {}}))
+    result = run_times_only(times, path)
+    assert result.returncode == 2 and "不能混入 quick 模式" in result.stderr
+    assert json.loads(times.read_text()) == {"mode": "full", "notebooks": {}}
