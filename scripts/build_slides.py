@@ -99,15 +99,6 @@ def shorten_outputs(cell: nbformat.NotebookNode) -> None:
         cell.outputs = [note, *kept]
 
 
-def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
-
-
 def deck(path: Path, exporter: SlidesExporter) -> tuple[str, str]:
     """The HTML of one lesson's deck and the lesson's title."""
     nb = nbformat.read(path, as_version=4)
@@ -116,7 +107,10 @@ def deck(path: Path, exporter: SlidesExporter) -> tuple[str, str]:
             shorten_outputs(cell)
         else:
             cell.source = site_pages.local_badge(cell.source, BADGE_NAME)
-    title = notebook_title(nb, path.stem)
+    try:
+        title = site_pages.notebook_title(nb)  # the same title as the lesson's page on the site
+    except ValueError:
+        title = path.stem
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     # A link to another lesson's notebook opens that lesson's deck.
@@ -150,7 +144,7 @@ def index_page(decks: list[tuple[str, str]]) -> str:
 
 def lesson_paths(names: list[str]) -> list[Path]:
     paths = [Path(name) if Path(name).is_file() else ROOT / "notebooks" / f"{Path(name).stem}.ipynb" for name in names]
-    return paths or sorted((ROOT / "notebooks").glob("0*.ipynb"))
+    return paths or site_pages.lesson_notebooks()
 
 
 def main(argv: list[str] | None = None) -> int:

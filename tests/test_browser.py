@@ -145,22 +145,26 @@ def slides_dir(tmp_path_factory) -> Path:
     return _built_dir("slides", "COURSE_SLIDES_DIR", "build_slides.py", tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def site_server(site_dir, tmp_path_factory):
-    server = static_server(site_dir, tmp_path_factory.mktemp("site-server") / "http.log")
+@contextlib.contextmanager
+def _serving(folder: Path, log_dir: Path):
+    """A static server for ``folder`` on 127.0.0.1, stopped on exit."""
+    server = static_server(folder, log_dir / "http.log")
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def site_server(site_dir, tmp_path_factory):
+    with _serving(site_dir, tmp_path_factory.mktemp("site-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def slides_server(slides_dir, tmp_path_factory):
-    server = static_server(slides_dir, tmp_path_factory.mktemp("slides-server") / "http.log")
-    try:
+    with _serving(slides_dir, tmp_path_factory.mktemp("slides-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 class _LinkParser(HTMLParser):
