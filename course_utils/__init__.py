@@ -25,7 +25,8 @@ from .metrics import load_metric
 from .outputs import check_output_dir, model_card, publish, staging_dir, write_run_files
 from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
 from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history
-from .precision import choose_mixed_precision, cpu_supports_bf16, mixed_precision_args
+from .hardware import cpu_supports_bf16
+from .precision import Precision, choose_mixed_precision, mixed_precision_args, precision_policy
 from .quiz import Quiz, check_answer
 from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
 from .quiz_widgets import quiz_widget, run_quiz

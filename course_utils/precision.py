@@ -1,108 +1,99 @@
-"""The course's one mixed-precision policy, and its form for ``TrainingArguments``.
+"""The course's one mixed-precision policy, as one value that every consumer uses as it is.
 
-:func:`choose_mixed_precision` decides for every place that trains or reports:
-the Trainer recipes (``mixed_precision_args``, ``recipes.fast_cpu_recipe``), the
-Accelerate loop of lesson 06 (``Accelerator(mixed_precision=...)``) and the
-status block of ``cu.setup()``. The policy and its reasons are in its docstring.
+:func:`precision_policy` decides; the :class:`Precision` it returns carries the
+decision in every form a consumer needs: ``trainer_kwargs()`` for
+``TrainingArguments`` (the recipes), ``accelerate`` for
+``Accelerator(mixed_precision=...)`` (lesson 06 and ``scripts/train_mrpc.py``),
+``label`` and ``reason`` for the status block of ``cu.setup()`` and the
+benchmark table. Nobody parses keyword dicts back into a mode.
 """
 
 from __future__ import annotations
 
-import subprocess
+from dataclasses import dataclass
 
-NVIDIA_SMI_TIMEOUT = 10  # seconds
+from . import hardware
 
-
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bfloat16 instructions (AVX512-BF16 or AMX); False if unsure.
-
-    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) only asks
-    for AVX-512, so it also says yes on AVX-512 CPUs without bf16 instructions
-    (e.g. Skylake-SP), where bf16 is emulated and slower than fp32.
-    """
-    try:
-        import torch
-
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except Exception:
-        return False
+MODES = ("fp32", "bf16", "fp16")
+ACCELERATE_NAMES = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}
 
 
-def gpu_compute_capability() -> tuple[int, int] | None:
-    """Compute capability of the first NVIDIA GPU, read with nvidia-smi; None if it cannot tell.
+@dataclass(frozen=True)
+class Precision:
+    """One precision decision: ``mode`` is "fp32", "bf16" or "fp16" on ``device``, for ``reason``."""
 
-    ``torch.cuda.get_device_capability()`` would initialise CUDA in this process,
-    after which ``notebook_launcher`` can no longer fork its worker processes.
-    """
-    try:
-        result = subprocess.run(
-            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=NVIDIA_SMI_TIMEOUT,
-            check=True,
-        )
-        major, minor = result.stdout.strip().splitlines()[0].strip().split(".")
-        return int(major), int(minor)
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        return None
+    mode: str
+    device: str
+    reason: str  # Chinese, one sentence
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"unknown precision mode {self.mode!r}; one of {', '.join(MODES)}")
+
+    @property
+    def accelerate(self) -> str:
+        """The form ``Accelerator(mixed_precision=...)`` takes: "no", "bf16" or "fp16"."""
+        return ACCELERATE_NAMES[self.mode]
+
+    @property
+    def label(self) -> str:
+        """How a learner reads it, e.g. "bf16 自动混合精度"."""
+        return {"fp32": "fp32", "bf16": "bf16 自动混合精度", "fp16": "fp16 自动混合精度"}[self.mode]
+
+    def trainer_kwargs(self) -> dict[str, bool]:
+        """Keyword arguments for ``TrainingArguments`` (``{}`` means fp32).
+
+        On CPU, bf16 also needs ``use_cpu=True``: the Trainer refuses ``bf16=True``
+        on a machine without a bf16 GPU unless told the CPU is meant.
+        """
+        if self.mode == "fp32":
+            return {}
+        if self.device == "cpu":
+            return {"bf16": True, "use_cpu": True}
+        return {self.mode: True}
 
 
-def mixed_precision_choice(device: str | None = None, bf16: bool | None = None) -> tuple[str, str]:
-    """The course's mixed-precision policy: ``("bf16" | "fp16" | "no", reason in Chinese)``.
+def precision_policy(device: str | None = None, bf16: bool | None = None) -> Precision:
+    """The course's mixed-precision policy for ``device`` (detected when None).
 
-    - CUDA: "bf16" where the GPU supports it (compute capability 8.0 or newer:
-      A100, H100, RTX 30xx and later), else "fp16" (T4, V100: every CUDA GPU runs fp16).
+    - CUDA: bf16 where the GPU supports it (compute capability 8.0 or newer:
+      A100, H100, RTX 30xx and later), else fp16 (T4, V100: every CUDA GPU runs fp16).
       bf16 has fp32's range, so it needs no loss scaling.
-    - CPU: "bf16" where the CPU has native bfloat16 instructions (AVX512-BF16 / AMX,
-      :func:`cpu_supports_bf16`); ``benchmarks/run.py --ablations`` measures
-      what it gives the fast recipe. Without them bf16 is emulated and slower: "no".
-    - Apple MPS and anything else: "no" (fp32).
+    - CPU: bf16 where the CPU has native bfloat16 instructions (AVX512-BF16 / AMX,
+      :func:`course_utils.hardware.cpu_supports_bf16`); without them bf16 is
+      emulated and slower: fp32.
+    - Apple MPS and anything else: fp32.
 
     ``bf16=True`` / ``False`` overrides what the hardware says about bf16 (e.g. to
     simulate a CPU without it; on "cuda" it then assumes a GPU is there). Never
     initialises CUDA: only ``torch.cuda.is_available()`` and nvidia-smi are asked.
     """
-    device = device or _detect_device()
+    device = device or hardware.detect_device()
     if device == "cuda":
         if bf16 is None:
             import torch
 
             if not torch.cuda.is_available():
-                return "no", "没有可用的 CUDA GPU，用 fp32"
-            capability = gpu_compute_capability()
+                return Precision("fp32", device, "没有可用的 CUDA GPU，用 fp32")
+            capability = hardware.gpu_compute_capability()
             bf16 = capability is not None and capability >= (8, 0)
         if bf16:
-            return "bf16", "GPU 支持 bf16（计算能力 ≥ 8.0）"
-        return "fp16", "GPU 不支持 bf16，用 fp16"
+            return Precision("bf16", device, "GPU 支持 bf16（计算能力 ≥ 8.0）")
+        return Precision("fp16", device, "GPU 不支持 bf16，用 fp16")
     if device == "cpu":
-        if cpu_supports_bf16() if bf16 is None else bf16:
-            return "bf16", "CPU 有原生 bf16 指令（AVX512-BF16/AMX）；是否真的更快因 CPU 而异，见第 04 节"
-        return "no", "CPU 没有原生 bf16 指令，bf16 只是软件模拟、反而更慢，用 fp32"
-    return "no", f"{device} 上用 fp32"
+        if hardware.cpu_supports_bf16() if bf16 is None else bf16:
+            return Precision(
+                "bf16", device, "CPU 有原生 bf16 指令（AVX512-BF16/AMX）；是否真的更快因 CPU 而异，见第 04 节"
+            )
+        return Precision("fp32", device, "CPU 没有原生 bf16 指令，bf16 只是软件模拟、反而更慢，用 fp32")
+    return Precision("fp32", device, f"{device} 上用 fp32")
 
 
 def choose_mixed_precision(device: str | None = None, bf16: bool | None = None) -> str:
     """``"bf16"``, ``"fp16"`` or ``"no"`` for ``device``, as ``Accelerator(mixed_precision=...)`` takes it."""
-    return mixed_precision_choice(device, bf16)[0]
+    return precision_policy(device, bf16).accelerate
 
 
 def mixed_precision_args(device: str | None = None, bf16: bool | None = None) -> dict[str, bool]:
-    """The same choice as keyword arguments for ``TrainingArguments`` (``{}`` means fp32).
-
-    On CPU, bf16 also needs ``use_cpu=True``: the Trainer refuses ``bf16=True`` on a
-    machine without a bf16 GPU unless told the CPU is meant.
-    """
-    device = device or _detect_device()
-    choice = choose_mixed_precision(device, bf16)
-    if choice == "no":
-        return {}
-    if device == "cpu":
-        return {"bf16": True, "use_cpu": True}
-    return {choice: True}
-
-
-def _detect_device() -> str:
-    from .runtime import detect_device
-
-    return detect_device()
+    """The same choice as keyword arguments for ``TrainingArguments`` (``{}`` means fp32)."""
+    return precision_policy(device, bf16).trainer_kwargs()

@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .envvars import env_flag
+from .hardware import detect_device, gpu_name
 
 LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate")
 # The ranges of requirements.txt for the libraries the lessons depend on
@@ -54,18 +55,6 @@ def quick_mode() -> bool:
 
 def in_colab() -> bool:
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
-
-
-def detect_device() -> str:
-    """cuda, then Apple mps, then cpu."""
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def _version(package: str) -> str:
@@ -113,31 +102,13 @@ def check_process_group(accelerator) -> None:
         )
 
 
-def _gpu_name() -> str:
-    """Name of the first NVIDIA GPU, without initialising CUDA in this process."""
-    import subprocess
-
-    try:
-        result = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "NVIDIA GPU"
-    names = result.stdout.strip().splitlines()
-    return names[0].strip() if names else "NVIDIA GPU"
-
-
 def _device_line(device: str, colab: bool) -> str:
     import torch
 
     if device == "cuda":
         # Asking torch for the GPU's name would initialise CUDA, after which
         # notebook_launcher can no longer start worker processes; nvidia-smi can tell instead.
-        return f"GPU（{_gpu_name()}，共 {torch.cuda.device_count()} 块）"
+        return f"GPU（{gpu_name() or 'NVIDIA GPU'}，共 {torch.cuda.device_count()} 块）"
     if device == "mps":
         return "Apple 芯片 GPU（mps）"
     hint = "在 Colab 里可以用「代码执行程序 → 更改运行时类型」选 GPU" if colab else "没有 GPU，也能跑完，只是训练慢一些"
@@ -196,7 +167,7 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     from .data import choose_data_source
     from .hub import hub_status
     from .metrics import choose_metric_source
-    from .precision import mixed_precision_choice
+    from .precision import precision_policy
 
     quiet_warnings()
     set_seed(seed)
@@ -205,6 +176,7 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     data = choose_data_source()
     ckpt = choose_checkpoint()
     metric = choose_metric_source()
+    precision = precision_policy(device)
     env = CourseEnv(
         device=device,
         quick=quick_mode(),
@@ -234,7 +206,7 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
             f"Python {platform.python_version()} · {versions}",
             f"运行平台：{'Google Colab' if colab else '本地'} · 设备：{_device_line(device, colab)}",
             f"运行模式：{mode} · 随机种子：{seed}",
-            "混合精度（用到时的选择）：{}（{}）".format(*mixed_precision_choice(device)),
+            f"混合精度（用到时的选择）：{precision.label}（{precision.reason}）",
             f"Hub：{hub_status().reason}",
             f"数据：{data_names[data.kind]}（{data.reason}）",
             f"模型：{ckpt.label}（{ckpt.reason}）",

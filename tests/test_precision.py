@@ -7,7 +7,7 @@ import torch
 from transformers import TrainingArguments
 
 import course_utils as cu
-from course_utils import precision, recipes
+from course_utils import hardware, precision, recipes
 
 # (device, CUDA available, GPU compute capability, CPU has native bf16) -> the policy's answer
 HARDWARE = {
@@ -27,8 +27,8 @@ def simulate(monkeypatch):
 
     def apply(cuda: bool, capability, cpu_bf16: bool) -> None:
         monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
-        monkeypatch.setattr(precision, "gpu_compute_capability", lambda: capability)
-        monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: cpu_bf16)
+        monkeypatch.setattr(hardware, "gpu_compute_capability", lambda: capability)
+        monkeypatch.setattr(hardware, "cpu_supports_bf16", lambda: cpu_bf16)
         for name in ("get_device_capability", "is_bf16_supported", "get_device_name", "init"):
             monkeypatch.setattr(torch.cuda, name, _initialises_cuda)
 
@@ -43,8 +43,8 @@ def _initialises_cuda(*args, **kwargs):
 def test_the_policy(simulate, name):
     device, cuda, capability, cpu_bf16, expected = HARDWARE[name]
     simulate(cuda, capability, cpu_bf16)
-    choice, reason = precision.mixed_precision_choice(device)
-    assert choice == expected and reason
+    policy = precision.precision_policy(device)
+    assert policy.accelerate == expected and policy.reason
     assert cu.choose_mixed_precision(device) == expected
 
 
@@ -66,8 +66,8 @@ def test_the_status_block_states_the_choice(simulate, capsys):
     simulate(False, None, True)
     env = cu.setup(verbose=True)
     out = capsys.readouterr().out
-    choice, reason = precision.mixed_precision_choice(env.device)
-    assert f"混合精度（用到时的选择）：{choice}（{reason}）" in out
+    policy = precision.precision_policy(env.device)
+    assert f"混合精度（用到时的选择）：{policy.label}（{policy.reason}）" in out
 
 
 def test_overriding_bf16(simulate):
@@ -90,7 +90,7 @@ def test_compute_capability_from_nvidia_smi(monkeypatch, stdout, expected):
         return subprocess.CompletedProcess(command, 0, stdout=stdout, stderr="")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
-    assert precision.gpu_compute_capability() == expected
+    assert hardware.gpu_compute_capability() == expected
 
 
 def test_compute_capability_without_nvidia_smi(monkeypatch):
@@ -98,7 +98,7 @@ def test_compute_capability_without_nvidia_smi(monkeypatch):
         raise FileNotFoundError("nvidia-smi")
 
     monkeypatch.setattr(subprocess, "run", missing)
-    assert precision.gpu_compute_capability() is None
+    assert hardware.gpu_compute_capability() is None
     assert not torch.cuda.is_initialized()
 
 
@@ -111,18 +111,18 @@ def test_trainer_accepts_the_choice_on_this_machine(device, tmp_path):
 
 
 def test_the_real_detectors_answer():
-    assert isinstance(precision.cpu_supports_bf16(), bool)
+    assert isinstance(hardware.cpu_supports_bf16(), bool)
     assert cu.choose_mixed_precision() in ("no", "fp16", "bf16")
     assert not torch.cuda.is_initialized()
 
 
 def test_one_decider_in_the_package():
-    """No other module asks the hardware about bf16 or fp16 on its own."""
+    """No module but hardware.py (which asks) and precision.py (which decides) asks the hardware about bf16 or fp16."""
     from pathlib import Path
 
     package = Path(cu.__file__).parent
     for path in package.glob("*.py"):
-        if path.name == "precision.py":
+        if path.name in ("precision.py", "hardware.py"):
             continue
         text = path.read_text(encoding="utf-8")
         calls = ("is_bf16_supported", "cpu_supports_bf16(", "_is_mkldnn_bf16_supported", "_is_amx_tile", "compute_cap")
@@ -138,4 +138,4 @@ def test_cpu_bf16_means_the_native_instructions():
     if not cpuinfo.exists():
         pytest.skip("no /proc/cpuinfo on this system to compare with")
     flags = set(cpuinfo.read_text().split())
-    assert precision.cpu_supports_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)
+    assert hardware.cpu_supports_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)

@@ -62,13 +62,13 @@ def test_colab_detection(monkeypatch):
 def test_gpu_name_never_initialises_cuda(monkeypatch):
     import subprocess
 
-    from course_utils import runtime
+    from course_utils import hardware
 
     def no_nvidia_smi(*args, **kwargs):
         raise FileNotFoundError("nvidia-smi")
 
     monkeypatch.setattr(subprocess, "run", no_nvidia_smi)
-    assert runtime._gpu_name() == "NVIDIA GPU"
+    assert hardware.gpu_name() is None
     assert not torch.cuda.is_initialized()
 
 
