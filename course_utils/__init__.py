@@ -1,16 +1,50 @@
 """Helpers shared by the chapter-3 notebooks (``import course_utils as cu``).
 
 Each helper exists because the environment forces it (no Hub, no GPU, quick
-test runs); learner-facing code keeps the canonical library calls. Lesson 06's
-training loop is not here: the notebook defines it, and ``course_utils.accelerate_loop``
-is generated from it (``python scripts/export_loop.py``) for the training script.
+test runs); learner-facing code keeps the canonical library calls. ``__all__``
+is exactly what the lessons and ``scripts/train_mrpc.py`` write as ``cu.NAME``;
+anything else is imported from its module. The modules, by room:
+
+- routes: ``routes`` (the one route type, ladder and record), ``hub`` (is the Hub
+  reachable?), ``data`` / ``glue_source`` / ``sample_data`` (GLUE MRPC and SST-2),
+  ``checkpoint``, ``metrics`` / ``glue_mrpc`` (the offline metric), ``cache``,
+  ``prefetch`` (the instructor's offline pack);
+- machine and training: ``hardware`` (device, CPU, GPU, machine record),
+  ``precision`` (the one precision value), ``recipes``, ``reference`` (the
+  measured numbers), ``runtime`` (``setup``), ``outputs`` (a run's output
+  folder and model card), ``accelerate_loop`` (GENERATED from lesson 06);
+- the lessons' interactive parts: ``explorers``, ``padding``, ``plots``,
+  ``evaluation``, ``exercises``, ``quiz`` / ``quiz_text`` / ``quiz_widgets``,
+  ``load_report``, ``frontend``, ``links``.
+
+Maintainer tools (refresh stored outputs, render numbers, export lesson 06's
+loop, site, slides, benchmarks) are not here: they are ``course_tools``.
 """
 
-from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint
+# Every lesson: setup and where things come from.
+from .checkpoint import resolve_checkpoint
 from .data import choose_data_source, load_dataset
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
-from .evaluation import RunSummary, misclassified, summarize_history
-from .exercises import (
+from .hub import hub_status
+from .load_report import hide_load_report, show_load_report
+from .metrics import load_metric
+from .routes import run_record as routes_used
+from .runtime import check_versions, setup
+
+# 01–03: the data, tokenization, padding.
+from .explorers import explore_dataset, explore_padding, explore_tokenizer  # isort: skip
+from .padding import compare_throughput, padding_stats  # isort: skip
+from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history  # isort: skip
+
+# 04–07: training, precision, evaluation, a run's outputs.
+from .evaluation import misclassified, summarize_history  # isort: skip
+from .outputs import check_output_dir, publish, staging_dir, write_run_files  # isort: skip
+from .precision import choose_mixed_precision, mixed_precision_args, precision_policy  # isort: skip
+from .recipes import describe_recipe, fast_cpu_recipe  # isort: skip
+from .runtime import check_process_group  # isort: skip
+
+# Exercises and check questions.
+from .exercises import (  # isort: skip
     check_glue_preprocessing,
     check_labels,
     check_pair_tokenization,
@@ -18,81 +52,57 @@ from .exercises import (
     check_sst2_preprocessing,
     check_sst2_trainer,
 )
-from .explorers import explore_dataset, explore_padding, explore_tokenizer
-from .hub import hub_status
-from .load_report import hide_load_report, show_load_report
-from .metrics import load_metric
-from .outputs import check_output_dir, model_card, publish, staging_dir, write_run_files
-from .padding import PaddingStats, compare_throughput, measure_throughput, padding_from_lengths, padding_stats
-from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history
-from .hardware import cpu_supports_bf16
-from .precision import Precision, choose_mixed_precision, mixed_precision_args, precision_policy
-from .quiz import Quiz, check_answer
-from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
-from .quiz_widgets import quiz_widget, run_quiz
-from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
-from .runtime import CourseEnv, check_process_group, check_versions, detect_device, in_colab, quick_mode, setup
+from .quiz_text import answer, reset_quiz, show_quiz  # isort: skip
+from .quiz_widgets import run_quiz  # isort: skip
 
 __all__ = [
-    "CheckpointError",
-    "CourseEnv",
+    # every lesson
+    "setup",
+    "check_versions",
+    "hub_status",
+    "load_dataset",
+    "choose_data_source",
+    "resolve_checkpoint",
+    "load_metric",
+    "routes_used",
+    "hide_load_report",
+    "show_load_report",
     "CourseError",
+    "CheckpointError",
     "DataSourceError",
     "MetricError",
-    "PaddingStats",
-    "RunSummary",
-    "Quiz",
-    "TextQuiz",
-    "answer",
-    "check_answer",
-    "check_glue_preprocessing",
-    "check_labels",
-    "check_output_dir",
-    "check_pair_tokenization",
-    "check_process_group",
-    "check_sst2_loop",
-    "check_sst2_preprocessing",
-    "check_sst2_trainer",
-    "check_versions",
-    "choose_checkpoint",
-    "choose_data_source",
-    "choose_mixed_precision",
-    "compare_throughput",
-    "course_recipe",
-    "cpu_supports_bf16",
-    "describe_recipe",
-    "detect_device",
+    # 01–03
     "explore_dataset",
-    "explore_padding",
     "explore_tokenizer",
-    "fast_cpu_recipe",
-    "hide_load_report",
-    "hub_status",
-    "in_colab",
-    "load_dataset",
-    "load_metric",
-    "measure_throughput",
-    "misclassified",
-    "mixed_precision_args",
-    "model_card",
-    "packaged_checkpoint",
-    "padding_from_lengths",
+    "explore_padding",
     "padding_stats",
+    "compare_throughput",
+    "plot_length_histogram",
+    # 04–07
+    "describe_recipe",
+    "fast_cpu_recipe",
+    "precision_policy",
+    "choose_mixed_precision",
+    "mixed_precision_args",
+    "plot_training_history",
     "plot_confusion_matrix",
     "plot_learning_curves",
-    "plot_length_histogram",
-    "plot_training_history",
-    "publish",
-    "quick_mode",
-    "quiz_widget",
-    "recipe",
-    "reset_quiz",
-    "resolve_checkpoint",
-    "run_quiz",
-    "setup",
-    "show_load_report",
-    "show_quiz",
-    "staging_dir",
+    "misclassified",
     "summarize_history",
+    "check_process_group",
+    "check_output_dir",
+    "staging_dir",
     "write_run_files",
+    "publish",
+    # exercises and check questions
+    "check_labels",
+    "check_pair_tokenization",
+    "check_glue_preprocessing",
+    "check_sst2_preprocessing",
+    "check_sst2_trainer",
+    "check_sst2_loop",
+    "run_quiz",
+    "show_quiz",
+    "answer",
+    "reset_quiz",
 ]

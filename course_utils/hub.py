@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from .envvars import env_flag
 
 PROBE_REPO = "nyu-mll/glue"
+DEFAULT_ENDPOINT = "https://huggingface.co"
 _READ_LIMIT = 64 * 1024  # the probe's answer is small JSON; never read a whole page
 
 
@@ -48,7 +49,7 @@ class HubStatus:
 
 def hub_endpoint() -> str:
     """The Hub address in use: ``HF_ENDPOINT`` when set, else huggingface.co."""
-    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    return (os.environ.get("HF_ENDPOINT", "").strip() or DEFAULT_ENDPOINT).rstrip("/")
 
 
 def hub_offline_requested() -> bool:

@@ -8,35 +8,42 @@ All give ``{"accuracy": ..., "f1": ...}``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache
+from . import cache, routes
 from .errors import MetricError
 from .hub import hub_status
 
 LOCAL_MODULE = Path(__file__).resolve().parent / "glue_mrpc.py"
 
 
-@dataclass(frozen=True)
-class MetricSource:
-    kind: str  # "hub", "cache" or "local"
-    reason: str
-    location: str = ""  # the cached module's file (kind "cache")
-
-
-def choose_metric_source() -> MetricSource:
-    hub = hub_status()
-    if hub.reachable:
-        return MetricSource("hub", "Hub 可以访问")
-    return _offline_source(hub.summary)
-
-
-def _offline_source(why: str) -> MetricSource:
+def _cached_route(why: str) -> routes.Route | None:
     cached = cache.cached_metric_module("glue")
-    if cached is not None:
-        return MetricSource("cache", f"{why}；使用本地缓存里的 glue 模块（from the local cache）", cached)
-    return MetricSource("local", f"{why}；改用课程自带的同名模块（scikit-learn 计算）")
+    if cached is None:
+        return None
+    kind = routes.offline_kind()
+    where = routes.KINDS[kind]
+    return routes.Route("metric", kind, cached, f"{why}；使用{where}里的 glue 模块", f"{where}里的 glue 模块")
+
+
+def _local_route(why: str) -> routes.Route:
+    return routes.Route(
+        "metric",
+        "embedded",
+        str(LOCAL_MODULE),
+        f"{why}；改用课程自带的同名模块（scikit-learn 计算）",
+        "课程自带的 glue_mrpc 模块",
+    )
+
+
+def choose_metric_source() -> routes.Route:
+    """The metric's route in this process: decided once, then as recorded (after any fallback)."""
+
+    def online() -> routes.Route:
+        kind = routes.online_kind()
+        return routes.Route("metric", kind, "glue", hub_status().reason, "evaluate.load('glue', 'mrpc')")
+
+    return routes.decide("metric", online=online, cached=_cached_route, embedded=_local_route)
 
 
 def load_local_metric(**kwargs):
@@ -52,29 +59,27 @@ def load_metric(path: str = "glue", config_name: str | None = "mrpc", announce: 
 
     if (path, config_name) != ("glue", "mrpc"):
         return evaluate.load(path, config_name, **kwargs)
-    source = choose_metric_source()
-    if source.kind == "hub":
+    route = choose_metric_source()
+    if route.kind in ("hub", "endpoint"):
         try:
             with cache.cleanup_on_failure(folder=Path(evaluate.config.HF_EVALUATE_CACHE)):
                 metric = evaluate.load(path, config_name, **kwargs)
         except Exception as err:
             why = f"从 Hub 加载指标 glue/mrpc 失败（{type(err).__name__}: {str(err)[:200]}）"
             print(f"注意：{why}，改用下一条路线。", flush=True)
-            source = _offline_source(why)
+            route = routes.fall_back("metric", why, cached=_cached_route, embedded=_local_route)
         else:
             if announce:
-                print(f"评估指标：evaluate.load('glue', 'mrpc')（来自 Hub，{hub_status().endpoint}）", flush=True)
+                print(f"评估指标：evaluate.load('glue', 'mrpc')（来自 {hub_status().endpoint}）", flush=True)
             return metric
-    if source.kind == "cache":
+    if route.kind in ("cache", "pack"):
         try:
-            metric = evaluate.load(source.location, config_name, **kwargs)
+            metric = evaluate.load(route.location, config_name, **kwargs)
         except Exception as err:
-            source = MetricSource(
-                "local", f"缓存里的 glue 模块加载失败（{type(err).__name__}: {err}）；改用课程自带的模块"
-            )
+            route = routes.record(_local_route(f"缓存里的 glue 模块加载失败（{type(err).__name__}: {err}）"))
         else:
             if announce:
-                print(f"评估指标：glue 模块（{source.reason}）", flush=True)
+                print(f"评估指标：{route.describe()}", flush=True)
             return metric
     try:
         metric = load_local_metric(**kwargs)
@@ -84,5 +89,5 @@ def load_metric(path: str = "glue", config_name: str | None = "mrpc", announce: 
             "确认 evaluate 与 scikit-learn 已安装（pip install -r requirements.txt）。",
         ) from err
     if announce:
-        print(f"评估指标：本地 glue_mrpc 模块（{source.reason}）", flush=True)
+        print(f"评估指标：{route.describe()}", flush=True)
     return metric

@@ -20,12 +20,6 @@ from .errors import CourseError
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
 DATASET = "nyu-mll/glue"  # config "mrpc"
-DATA_SOURCES = {
-    "mirror": "本地 MRPC 原始文件（COURSE_DATA_DIR）",
-    "hub": "Hugging Face Hub",
-    "cache": "Hugging Face 本地缓存",
-    "sample": "课程自带的小样本（仅演示，指标没有意义）",
-}
 
 
 def staging_dir(output_dir: str | os.PathLike, clear: bool = False) -> Path:
@@ -69,6 +63,11 @@ def base_model_name(checkpoint: str) -> str:
     return checkpoint
 
 
+def data_origin(route: dict) -> str:
+    """Where the training data came from, as the model card says it (``route``: a recorded route as plain data)."""
+    return route["label"] + ("；仅演示，指标没有意义" if route["kind"] == "embedded" else "")
+
+
 def model_card(report: dict) -> str:
     """A short model card (README.md) for a saved run: base model, data, recipe, metrics, date."""
     config = report["config"]
@@ -88,7 +87,7 @@ def model_card(report: dict) -> str:
         "由 Hugging Face LLM 课程第 3 章第 06 课的 Accelerate 训练循环微调（scripts/train_mrpc.py 或笔记本 06）。",
         "",
         f"- 基础模型：{base}",
-        f"- 数据：{DATASET}（mrpc），来源：{DATA_SOURCES.get(report['data_source'], report['data_source'])}；"
+        f"- 数据：{DATASET}（mrpc），来源：{data_origin(report['routes']['data:mrpc'])}；"
         f"训练 {report['train_examples']} 条，验证 {report['eval_examples']} 条",
         f"- 配方：{config['epochs']} 个 epoch，每个进程批大小 {config['batch_size']}（{grouping}），"
         f"AdamW 学习率 {config['learning_rate']:g}、权重衰减 {config['weight_decay']:g}，线性衰减、{warmup}；"

@@ -119,26 +119,18 @@ def _trainer(model, device, optimizer):
     return train_step
 
 
-def measure_throughput(model, dataloader: Iterable, steps: int, device="cpu", optimizer=None, warmup: int = 1) -> float:
-    """Train for real on ``dataloader`` and return the speed in samples per second.
-
-    Each step is a full optimizer step (forward, loss, backward, ``optimizer.step()``),
-    as in the training loop of lesson 05. The first ``warmup`` batches are run but not
-    timed (first-call overhead); then up to ``steps`` batches are timed, including
-    fetching and collating them. Without ``optimizer`` an ``AdamW(lr=5e-5)`` is created.
-    Batches must carry ``labels`` so the model returns a loss.
-    """
-    return compare_throughput(model, {"": dataloader}, steps, device, optimizer, warmup)[""]
-
-
 def compare_throughput(
     model, dataloaders: Mapping[str, Iterable], steps: int, device="cpu", optimizer=None, warmup: int = 1
 ) -> dict[str, float]:
     """Samples per second of real training steps on each dataloader, measured turn by turn.
 
-    Like :func:`measure_throughput`, but the dataloaders take turns one step at a
-    time (a, b, c, a, b, c, ...), so a change in background load while measuring
-    (other programs on a shared machine) hits every dataloader alike.
+    Each step is a full optimizer step (forward, loss, backward, ``optimizer.step()``),
+    as in the training loop of lesson 05. The first ``warmup`` batches of each
+    dataloader are run but not timed (first-call overhead); then up to ``steps``
+    batches each are timed, including fetching and collating them. Without
+    ``optimizer`` an ``AdamW(lr=5e-5)`` is created. Batches must carry ``labels``.
+    The dataloaders take turns one step at a time (a, b, c, a, b, c, ...), so a
+    change in background load while measuring hits every dataloader alike.
     """
     if steps < 1:
         raise ValueError("steps 至少为 1")

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .checkpoint import choose_checkpoint
+from .data import choose_data_source
 from .envvars import env_flag
-from .hardware import detect_device, gpu_name
+from .hardware import detect_device, gpu_name, library_versions
+from .hub import hub_status
+from .metrics import choose_metric_source
+from .precision import Precision, precision_policy
+from .routes import pack_info
 
-LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate")
 # The ranges of requirements.txt for the libraries the lessons depend on
 # (tests/test_repo.py keeps the two in step).
 REQUIRED = {
@@ -42,10 +47,11 @@ class CourseEnv:
     quick: bool
     colab: bool
     seed: int
-    data_source: str  # "mirror", "hub", "cache" or "sample"
+    data_source: str  # the route kind of MRPC (course_utils.routes.KINDS)
     checkpoint: str  # what to pass to from_pretrained
     checkpoint_label: str
-    metric_source: str  # "hub", "cache" or "local"
+    metric_source: str  # the route kind of the metric
+    precision: Precision  # the course's mixed-precision decision for this device
 
 
 def quick_mode() -> bool:
@@ -148,26 +154,15 @@ def cpu_time_estimate(device: str, quick: bool, checkpoint_label: str) -> str | 
 
 def pack_line() -> str | None:
     """Names the instructor's offline pack when ``HF_HOME`` lies in one (see course_utils.prefetch)."""
-    home = os.environ.get("HF_HOME", "").strip()
-    if not home:
+    info = pack_info()
+    if info is None:
         return None
-    marker = Path(home).expanduser().resolve().parent / "course-pack.json"
-    try:
-        info = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return f"离线包：{marker.parent}（{info.get('created', '?')} 准备，checkpoint {info.get('checkpoint', '?')}）"
+    return f"离线包：{info['folder']}（{info.get('created', '?')} 准备，checkpoint {info.get('checkpoint', '?')}）"
 
 
 def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     """Seed everything, detect the environment and print the status block."""
     from transformers import set_seed
-
-    from .checkpoint import choose_checkpoint
-    from .data import choose_data_source
-    from .hub import hub_status
-    from .metrics import choose_metric_source
-    from .precision import precision_policy
 
     quiet_warnings()
     set_seed(seed)
@@ -183,23 +178,13 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
         colab=colab,
         seed=seed,
         data_source=data.kind,
-        checkpoint=ckpt.checkpoint,
+        checkpoint=ckpt.location,
         checkpoint_label=ckpt.label,
         metric_source=metric.kind,
+        precision=precision,
     )
     if verbose:
-        versions = " · ".join(f"{name} {_version(name)}" for name in LIBRARIES)
-        data_names = {
-            "mirror": "本地 MRPC 镜像",
-            "hub": "Hub 上的 nyu-mll/glue",
-            "cache": "本地缓存里的 nyu-mll/glue",
-            "sample": "课程自带小样本（仅演示）",
-        }
-        metric_names = {
-            "hub": "evaluate.load('glue', 'mrpc')",
-            "cache": "本地缓存里的 glue 模块",
-            "local": "本地 glue_mrpc 模块",
-        }
+        versions = " · ".join(f"{name} {version}" for name, version in library_versions().items() if name != "python")
         mode = "快速模式（COURSE_QUICK=1：同样的代码，更少的数据/步数）" if env.quick else "完整模式"
         lines = [
             "── 课程环境 ──────────────────────────────",
@@ -208,9 +193,9 @@ def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
             f"运行模式：{mode} · 随机种子：{seed}",
             f"混合精度（用到时的选择）：{precision.label}（{precision.reason}）",
             f"Hub：{hub_status().reason}",
-            f"数据：{data_names[data.kind]}（{data.reason}）",
-            f"模型：{ckpt.label}（{ckpt.reason}）",
-            f"指标：{metric_names[metric.kind]}（{metric.reason}）",
+            f"数据：{data.describe()}",
+            f"模型：{ckpt.describe()}",
+            f"指标：{metric.describe()}",
         ]
         extra = [pack_line(), cpu_time_estimate(device, env.quick, ckpt.label)]
         lines += [line for line in extra if line]

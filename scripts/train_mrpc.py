@@ -102,6 +102,8 @@ def fail(chinese: str, english: str, code: int = 2) -> None:
 def check_arguments(args) -> None:
     """Everything that can be checked before any file is written (bad input exits here)."""
     import course_utils as cu
+    from course_utils.checkpoint import use_checkpoint
+    from course_utils.data import use_source_files
     from course_utils.glue_source import MRPC_LAYOUT
 
     if args.data_dir is not None:
@@ -117,13 +119,11 @@ def check_arguments(args) -> None:
                 f"数据文件夹 {folder} 里缺少 MRPC 原始文件：{', '.join(missing)}。",
                 f"MRPC source files missing in {folder}: {', '.join(missing)}",
             )
-        os.environ["COURSE_DATA_DIR"] = str(folder.resolve())  # what cu.load_dataset reads
+        use_source_files("mrpc", folder)  # recorded as this process's MRPC route; cu.load_dataset reads it
 
     if args.checkpoint is not None:
-        os.environ["COURSE_CHECKPOINT"] = args.checkpoint  # the course's own switch for the checkpoint
-        cu.choose_checkpoint.cache_clear()
         try:
-            args.checkpoint = cu.choose_checkpoint().checkpoint
+            use_checkpoint(args.checkpoint)  # recorded as this process's checkpoint route
         except cu.CheckpointError as err:
             fail(
                 f"找不到模型 {args.checkpoint!r}。{err.problem}\n"
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     from course_utils.runtime import quiet_warnings
 
     quiet_warnings()
-    config = TrainConfig(  # the checkpoint reaches the loop through COURSE_CHECKPOINT (set by check_arguments)
+    config = TrainConfig(  # --data-dir and --checkpoint reach the loop as recorded routes (check_arguments)
         epochs=1 if args.quick else settings["epochs"],
         batch_size=settings["batch_size"],
         learning_rate=settings["learning_rate"],

@@ -8,12 +8,12 @@ import pytest
 
 import course_utils.checkpoint
 import course_utils.hub
+import course_utils.routes
 from course_utils.glue_source import MRPC_LAYOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 # Captured at import: tests may swap the module attributes for fakes.
 HUB_STATUS = course_utils.hub.hub_status
-CHOOSE_CHECKPOINT = course_utils.checkpoint.choose_checkpoint
 FETCHED_CHECKPOINT = course_utils.checkpoint._fetched
 MRPC_FILES = MRPC_LAYOUT.files
 
@@ -82,11 +82,13 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_SST2_DIR", raising=False)
     monkeypatch.delenv("COURSE_CHECKPOINT", raising=False)
-    for decision in (HUB_STATUS, CHOOSE_CHECKPOINT, FETCHED_CHECKPOINT):
+    for decision in (HUB_STATUS, FETCHED_CHECKPOINT):
         decision.cache_clear()
+    course_utils.routes.forget()
     yield
-    for decision in (HUB_STATUS, CHOOSE_CHECKPOINT, FETCHED_CHECKPOINT):
+    for decision in (HUB_STATUS, FETCHED_CHECKPOINT):
         decision.cache_clear()
+    course_utils.routes.forget()
     os.environ.clear()
     os.environ.update(saved_environ)
 
@@ -95,7 +97,14 @@ def isolated_env(tmp_path, monkeypatch):
 def hub_online(monkeypatch):
     """Pretend the Hub answered the reachability probe (no network is used)."""
     status = course_utils.hub.HubStatus(True, "https://huggingface.co", "Hub 可以访问（测试中模拟）")
-    for module in ("course_utils.hub", "course_utils.data", "course_utils.checkpoint", "course_utils.metrics"):
+    for module in (
+        "course_utils.hub",
+        "course_utils.routes",
+        "course_utils.data",
+        "course_utils.checkpoint",
+        "course_utils.metrics",
+        "course_utils.runtime",
+    ):
         monkeypatch.setattr(f"{module}.hub_status", lambda: status)
     return status
 

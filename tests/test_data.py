@@ -77,7 +77,7 @@ def test_second_load_comes_from_cache(mrpc_dir, monkeypatch, capsys):
     monkeypatch.setattr(cu_data, "build_from_source_files", no_rebuild)
     again = cu.load_dataset("nyu-mll/glue", "mrpc")
     assert len(again["train"]) == 3668
-    assert "本地 MRPC 镜像" in capsys.readouterr().out
+    assert "MRPC 原始文件" in capsys.readouterr().out
 
 
 def test_damaged_cache_entry_is_rebuilt(mrpc_dir, monkeypatch):
@@ -109,7 +109,7 @@ def test_offline_without_mirror_uses_the_sample_loudly(capsys):
     assert {name: len(split) for name, split in sample.items()} == {"train": 36, "validation": 12, "test": 12}
     assert sample["train"].features == cu_data.mrpc_features()
     assert set(sample["train"]["label"]) == {0, 1}
-    assert cu.choose_data_source().kind == "sample"
+    assert cu.choose_data_source().kind == "embedded"
 
 
 def test_hub_is_used_when_reachable(hub_online, monkeypatch, capsys):
@@ -140,7 +140,7 @@ def test_hub_failure_falls_back_to_sample(hub_online, monkeypatch, capsys):
 def test_mirror_takes_precedence_over_the_hub(hub_online, mrpc_dir, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(mrpc_dir))
     monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: pytest.fail("the Hub must not be used"))
-    assert cu.choose_data_source().kind == "mirror"
+    assert cu.choose_data_source().kind == "source"
     assert len(cu.load_dataset("nyu-mll/glue", "mrpc")["train"]) == 3668
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import course_utils as cu
 from course_utils import exercises
+from course_utils.checkpoint import packaged_checkpoint
 from course_utils.data import SAMPLE_DIR, SAMPLE_LAYOUT, SST2_SAMPLE_LAYOUT, build_from_source_files
 from course_utils.exercises import GLUE_TASK_KEYS, ExerciseError
 
@@ -32,7 +33,7 @@ def lenient(monkeypatch):
 def tokenizer():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
+    return AutoTokenizer.from_pretrained(packaged_checkpoint())
 
 
 @pytest.fixture(scope="module")

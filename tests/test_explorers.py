@@ -10,6 +10,7 @@ from transformers import AutoTokenizer
 import course_utils as cu
 from course_utils.explorers import ExplorerError
 from course_utils.frontend import html_to_text
+from course_utils.padding import PaddingStats
 
 
 @pytest.fixture
@@ -129,9 +130,9 @@ def _check_padding(explorer, tokenized, batch_size, max_length):
     assert explorer.report, "no batches shown"
     for number, (dynamic, fixed) in enumerate(explorer.report):
         rows = lengths[number * batch_size : (number + 1) * batch_size]
-        assert isinstance(dynamic, cu.PaddingStats) and isinstance(fixed, cu.PaddingStats)
-        assert dynamic == cu.PaddingStats(1, len(rows), sum(rows), len(rows) * max(rows) - sum(rows))
-        assert fixed == cu.PaddingStats(1, len(rows), sum(rows), len(rows) * max(max_length, *rows) - sum(rows))
+        assert isinstance(dynamic, PaddingStats) and isinstance(fixed, PaddingStats)
+        assert dynamic == PaddingStats(1, len(rows), sum(rows), len(rows) * max(rows) - sum(rows))
+        assert fixed == PaddingStats(1, len(rows), sum(rows), len(rows) * max(max_length, *rows) - sum(rows))
         assert dynamic.share <= fixed.share
         assert str((len(rows), max(rows))) in explorer.html.value
         assert str((len(rows), max(max_length, *rows))) in explorer.html.value

@@ -6,11 +6,12 @@ import transformers
 from transformers import AutoModelForSequenceClassification, TrainingArguments
 
 import course_utils as cu
+from course_utils.checkpoint import packaged_checkpoint
 
 
 @pytest.fixture
 def checkpoint():
-    return cu.packaged_checkpoint()
+    return packaged_checkpoint()
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ def predictions():
 def test_offline_metric_agrees_with_sklearn(predictions, capsys):
     preds, refs = predictions
     metric = cu.load_metric("glue", "mrpc")
-    assert "本地 glue_mrpc" in capsys.readouterr().out
+    assert "课程自带的 glue_mrpc" in capsys.readouterr().out
     result = metric.compute(predictions=preds, references=refs)
     assert set(result) == {"accuracy", "f1"}
     assert result["accuracy"] == pytest.approx(accuracy_score(refs, preds))
@@ -54,5 +54,8 @@ def test_hub_failure_falls_back_to_local(hub_online, monkeypatch, capsys):
     monkeypatch.setattr(evaluate, "load", hub_down)
     metric = cu.load_metric("glue", "mrpc")
     out = capsys.readouterr().out
-    assert "从 Hub 加载指标 glue/mrpc 失败（ConnectionError: Hub unreachable）" in out and "本地 glue_mrpc 模块" in out
+    assert (
+        "从 Hub 加载指标 glue/mrpc 失败（ConnectionError: Hub unreachable）" in out
+        and "课程自带的 glue_mrpc 模块" in out
+    )
     assert metric.compute(predictions=[1], references=[1]) == {"accuracy": 1.0, "f1": 1.0}

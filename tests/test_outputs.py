@@ -6,6 +6,7 @@ import pytest
 
 import course_utils as cu
 from course_utils import envvars, runtime
+from course_utils.outputs import model_card
 
 REPORT = {
     "num_processes": 2,
@@ -15,7 +16,15 @@ REPORT = {
     "train_examples": 3668,
     "mixed_precision": "bf16",
     "checkpoint": "bert-base-uncased",
-    "data_source": "mirror",
+    "routes": {
+        "data:mrpc": {
+            "resource": "data:mrpc",
+            "kind": "source",
+            "location": "/data/glue-mrpc",
+            "reason": "环境变量 COURSE_DATA_DIR 指向本地 MRPC 原始文件",
+            "label": "MRPC 原始文件",
+        }
+    },
     "label_names": ["not_equivalent", "equivalent"],
     "date": "2026-11-26",
     "config": {
@@ -31,14 +40,14 @@ REPORT = {
 
 
 def test_model_card_names_base_data_recipe_metrics_and_date():
-    card = cu.model_card(REPORT)
+    card = model_card(REPORT)
     front, body = card.split("---\n")[1], card.split("---\n", 2)[2]
     assert "base_model: bert-base-uncased" in front and "- nyu-mll/glue" in front
     assert "pipeline_tag: text-classification" in front
     for fragment in (
         "基础模型：bert-base-uncased",
         "训练 3668 条，验证 408 条",
-        "本地 MRPC 原始文件",
+        "来源：MRPC 原始文件；",
         "3 个 epoch，每个进程批大小 8（按长度分组）",
         "学习率 5e-05、权重衰减 0",
         "10% 的步数线性预热",
@@ -52,14 +61,14 @@ def test_model_card_names_base_data_recipe_metrics_and_date():
 
 
 def test_model_card_of_a_local_checkpoint_has_no_hub_base_model(tmp_path):
-    card = cu.model_card({**REPORT, "checkpoint": str(tmp_path)})
+    card = model_card({**REPORT, "checkpoint": str(tmp_path)})
     assert "base_model:" not in card and f"基础模型：{tmp_path}" in card
 
 
 def test_the_packaged_checkpoint_is_named_by_its_package():
     from course_utils.checkpoint import PACKAGED_NAME, packaged_checkpoint
 
-    card = cu.model_card({**REPORT, "checkpoint": packaged_checkpoint()})
+    card = model_card({**REPORT, "checkpoint": packaged_checkpoint()})
     assert f"基础模型：{PACKAGED_NAME}" in card and "base_model:" not in card
 
 
@@ -71,7 +80,7 @@ def test_staged_files_appear_in_one_step(tmp_path):
     assert not output.exists()
     cu.publish(staging, output)
     assert json.loads((output / "metrics.json").read_text(encoding="utf-8")) == REPORT
-    assert (output / "README.md").read_text(encoding="utf-8") == cu.model_card(REPORT)
+    assert (output / "README.md").read_text(encoding="utf-8") == model_card(REPORT)
     assert not staging.exists()
 
     # A second run replaces the first one's folder; a stale staging folder is emptied first.
@@ -119,3 +128,22 @@ def test_env_flag(monkeypatch, value, expected):
 def test_env_flag_unset(monkeypatch):
     monkeypatch.delenv("COURSE_TEST_FLAG", raising=False)
     assert envvars.env_flag("COURSE_TEST_FLAG") is False
+
+
+def test_a_download_that_fails_after_the_probe_is_recorded_as_the_fallback(hub_online, monkeypatch, capsys):
+    """The probe said the Hub answers, the download broke: the record, the card and the run record name the sample."""
+    import datasets
+
+    def dropped(*args, **kwargs):
+        raise ConnectionError("connection reset mid-download")
+
+    monkeypatch.setattr(datasets, "load_dataset", dropped)
+    assert cu.choose_data_source("mrpc").kind == "hub"  # the plan, before loading
+    raw = cu.load_dataset("nyu-mll/glue", "mrpc")
+    assert len(raw["train"]) == 36  # the embedded sample
+    used = cu.routes_used()["data:mrpc"]
+    assert used["kind"] == "embedded" and "ConnectionError" in used["reason"]
+    assert cu.choose_data_source("mrpc").kind == "embedded"  # every later reader gets what was really used
+    card = model_card({**REPORT, "routes": cu.routes_used()})
+    data_line = next(line for line in card.splitlines() if line.startswith("- 数据："))
+    assert "小样本" in data_line and "Hub" not in data_line

@@ -10,13 +10,15 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 import course_utils as cu
+from course_utils.checkpoint import packaged_checkpoint
+from course_utils.padding import PaddingStats, compare_throughput, padding_from_lengths
 
 LENGTHS = [5, 9, 3, 9, 7, 2]
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
+    return AutoTokenizer.from_pretrained(packaged_checkpoint())
 
 
 def features_of_lengths(lengths, label=0):
@@ -31,7 +33,7 @@ def test_padding_stats_counts_exactly_on_a_collated_batch(tokenizer):
     assert list(batch["input_ids"].shape) == [6, 9]
     stats = cu.padding_stats([batch])
     # By hand: width 9, so 4 + 0 + 6 + 0 + 2 + 7 padding positions.
-    assert stats == cu.PaddingStats(batches=1, examples=6, real_tokens=35, padding_tokens=19)
+    assert stats == PaddingStats(batches=1, examples=6, real_tokens=35, padding_tokens=19)
     assert stats.total_tokens == 54
     assert stats.share == pytest.approx(19 / 54)
     assert stats.mean_width == 9
@@ -41,25 +43,25 @@ def test_padding_stats_fixed_length_and_several_batches(tokenizer):
     fixed = DataCollatorWithPadding(tokenizer=tokenizer, padding="max_length", max_length=16)
     batches = [fixed(features_of_lengths(LENGTHS[:4])), fixed(features_of_lengths(LENGTHS[4:]))]
     stats = cu.padding_stats(batches)
-    assert stats == cu.PaddingStats(batches=2, examples=6, real_tokens=35, padding_tokens=6 * 16 - 35)
+    assert stats == PaddingStats(batches=2, examples=6, real_tokens=35, padding_tokens=6 * 16 - 35)
 
 
 def test_padding_from_lengths_matches_the_collator(tokenizer):
     index_batches = [[0, 2], [1, 3, 5], [4]]
-    dynamic = cu.padding_from_lengths(LENGTHS, index_batches)
+    dynamic = padding_from_lengths(LENGTHS, index_batches)
     # By hand: widths 5, 9, 7 -> (0 + 2) + (0 + 0 + 7) + 0.
-    assert dynamic == cu.PaddingStats(batches=3, examples=6, real_tokens=35, padding_tokens=9)
+    assert dynamic == PaddingStats(batches=3, examples=6, real_tokens=35, padding_tokens=9)
     collator = DataCollatorWithPadding(tokenizer=tokenizer)
     features = features_of_lengths(LENGTHS)
     collated = [collator([features[i] for i in indices]) for indices in index_batches]
     assert cu.padding_stats(collated) == dynamic
-    fixed = cu.padding_from_lengths(LENGTHS, index_batches, max_length=10)
+    fixed = padding_from_lengths(LENGTHS, index_batches, max_length=10)
     assert fixed.padding_tokens == 60 - 35 and fixed.mean_width == 10
 
 
 def test_padding_from_lengths_refuses_sequences_longer_than_max_length():
     with pytest.raises(ValueError, match="max_length"):
-        cu.padding_from_lengths(LENGTHS, [[0, 1]], max_length=8)
+        padding_from_lengths(LENGTHS, [[0, 1]], max_length=8)
 
 
 def test_padding_stats_needs_an_attention_mask():
@@ -84,9 +86,9 @@ def test_strategies_are_ordered_on_real_mrpc(mrpc_train_lengths):
     grouped_batches = list(BatchSampler(grouped, 8, drop_last=False))
     assert sorted(i for b in grouped_batches for i in b) == list(range(len(lengths)))
 
-    fixed = cu.padding_from_lengths(lengths, random_batches, max_length=128)
-    dynamic = cu.padding_from_lengths(lengths, random_batches)
-    length_grouped = cu.padding_from_lengths(lengths, grouped_batches)
+    fixed = padding_from_lengths(lengths, random_batches, max_length=128)
+    dynamic = padding_from_lengths(lengths, random_batches)
+    length_grouped = padding_from_lengths(lengths, grouped_batches)
     assert fixed.real_tokens == dynamic.real_tokens == length_grouped.real_tokens == sum(lengths)
     assert fixed.padding_tokens == 128 * len(lengths) - sum(lengths)
     assert fixed.share > dynamic.share > length_grouped.share > 0
@@ -128,22 +130,22 @@ def tiny_loader(batches=4, batch_size=2, width=6):
     return DataLoader(rows, batch_size=batch_size)
 
 
-def test_measure_throughput_trains_for_real():
+def test_throughput_trains_for_real():
     model = tiny_model()
     before = [p.detach().clone() for p in model.parameters()]
-    speed = cu.measure_throughput(model, tiny_loader(), steps=2, device="cpu")
+    speed = compare_throughput(model, {"only": tiny_loader()}, steps=2, device="cpu")["only"]
     assert speed > 0
     assert model.training
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True)), "no optimizer step"
 
 
-def test_measure_throughput_uses_the_given_optimizer_and_needs_timed_batches():
+def test_throughput_uses_the_given_optimizer_and_needs_timed_batches():
     model = tiny_model()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    assert cu.measure_throughput(model, tiny_loader(batches=3), steps=10, optimizer=optimizer) > 0
+    assert compare_throughput(model, {"only": tiny_loader(batches=3)}, steps=10, optimizer=optimizer)["only"] > 0
     assert optimizer.state, "the given optimizer was not stepped"
     with pytest.raises(ValueError, match="热身"):
-        cu.measure_throughput(model, tiny_loader(batches=1), steps=1, optimizer=optimizer)
+        compare_throughput(model, {"only": tiny_loader(batches=1)}, steps=1, optimizer=optimizer)
 
 
 def test_compare_throughput_takes_turns_and_reports_every_loader():

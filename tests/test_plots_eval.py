@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
 import course_utils as cu
+from course_utils.checkpoint import packaged_checkpoint
 from course_utils.data import SAMPLE_DIR, SAMPLE_LAYOUT, build_from_source_files
 
 TRAIN_ROWS = 16
@@ -35,7 +36,7 @@ def tiny_run(sample, tmp_path_factory, tiny_bert):
         TrainingArguments,
     )
 
-    tokenizer = AutoTokenizer.from_pretrained(cu.packaged_checkpoint())
+    tokenizer = AutoTokenizer.from_pretrained(packaged_checkpoint())
     model = tiny_bert(vocab_size=tokenizer.vocab_size)
 
     def tokenize_function(example):

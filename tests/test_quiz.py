@@ -14,9 +14,9 @@ import course_utils as cu
 import course_utils.quiz as quiz_module
 import course_utils.quiz_text as quiz_text
 import course_utils.quiz_widgets as quiz_widget_module
-from course_utils.quiz import LESSONS, QuizError, check_answer, load_questions, validate_questions
+from course_utils.quiz import LESSONS, Quiz, QuizError, check_answer, load_questions, validate_questions
 from course_utils.quiz_text import TextQuiz
-from course_utils.quiz_widgets import QuizWidget
+from course_utils.quiz_widgets import QuizWidget, quiz_widget
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = json.loads(quiz_module.QUESTIONS_PATH.read_text(encoding="utf-8"))
@@ -174,7 +174,7 @@ def test_unknown_question_id():
 
 
 def test_score_counts_first_answers_and_resets():
-    quiz = cu.Quiz()
+    quiz = Quiz()
     first, second = quiz.questions[:2]
     assert quiz.submit(first.id, first.correct_indices).correct
     assert not quiz.submit(second.id, _wrong_selection(second)).correct
@@ -194,7 +194,7 @@ def _card(quiz_widget, multiple):
 
 
 def test_widget_uses_radio_buttons_and_checkboxes():
-    w = cu.quiz_widget(static=False)
+    w = quiz_widget(static=False)
     assert isinstance(w, widgets.VBox)
     assert isinstance(_card(w, False).choice, widgets.RadioButtons)
     assert _card(w, False).choice.value is None  # nothing preselected
@@ -203,7 +203,7 @@ def test_widget_uses_radio_buttons_and_checkboxes():
 
 
 def test_widget_can_be_driven_and_reset():
-    w = cu.quiz_widget(static=False)
+    w = quiz_widget(static=False)
     single, multiple = _card(w, False), _card(w, True)
 
     single.choice.value = single.question.correct_indices[0]
@@ -232,7 +232,7 @@ def test_widget_can_be_driven_and_reset():
 
 
 def test_widget_submit_without_a_choice_asks_for_one():
-    w = cu.quiz_widget(static=False)
+    w = quiz_widget(static=False)
     card = w.card(1)
     card.submit_button.click()
     assert "还没有选择" in card.feedback.value
@@ -240,7 +240,7 @@ def test_widget_submit_without_a_choice_asks_for_one():
 
 
 def test_widget_display_data_carries_a_static_view():
-    w = cu.quiz_widget(static=False)
+    w = quiz_widget(static=False)
     bundle = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     for item in RAW[:3]:
@@ -249,7 +249,7 @@ def test_widget_display_data_carries_a_static_view():
 
 
 def test_widget_prints_its_static_view_outside_ipython(capsys):
-    cu.quiz_widget()
+    quiz_widget()
     out = capsys.readouterr().out
     assert RAW[0]["question"] in out and "cu.answer" in out
 
@@ -337,19 +337,19 @@ def test_every_lesson_has_three_to_five_check_questions(lesson):
 
 
 def test_the_final_quiz_draws_from_every_lesson():
-    assert {question.lesson for question in cu.Quiz().questions} == set(LESSONS)
+    assert {question.lesson for question in Quiz().questions} == set(LESSONS)
     assert sum(len(load_questions(lesson=lesson)) for lesson in LESSONS) == len(RAW)
 
 
 @pytest.mark.parametrize("spelling", ["04", 4, "04_trainer"])
 def test_lesson_can_be_named_several_ways(spelling):
-    assert [q.id for q in cu.Quiz(lesson=spelling).questions] == [q.id for q in load_questions(lesson="04")]
+    assert [q.id for q in Quiz(lesson=spelling).questions] == [q.id for q in load_questions(lesson="04")]
 
 
 @pytest.mark.parametrize("bad", ["08", "9", "trainer", 0])
 def test_unknown_lesson_is_explained(bad):
     with pytest.raises(QuizError, match="检查题"):
-        cu.Quiz(lesson=bad)
+        Quiz(lesson=bad)
 
 
 def test_lesson_quiz_numbers_its_own_questions(capsys):
@@ -379,7 +379,7 @@ def test_text_quiz_object_has_no_shared_state():
 
 
 def test_lesson_widget_shows_only_that_lesson():
-    w = cu.quiz_widget(lesson="03", static=False)
+    w = quiz_widget(lesson="03", static=False)
     assert [card.question.id for card in w.cards.values()] == [q.id for q in load_questions(lesson="03")]
     assert "lesson=&quot;03&quot;" in w.static_html()
 

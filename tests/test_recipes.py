@@ -5,6 +5,7 @@ from transformers import TrainingArguments
 
 import course_utils as cu
 from course_utils import hardware, recipes
+from course_utils.recipes import course_recipe, recipe
 
 
 @pytest.mark.parametrize("bf16", [True, False, None])
@@ -19,7 +20,7 @@ def test_fast_recipe_is_accepted_by_training_arguments(tmp_path, bf16):
 
 
 def test_course_recipe_is_the_course_defaults(tmp_path):
-    args = TrainingArguments(output_dir=str(tmp_path), **cu.course_recipe())
+    args = TrainingArguments(output_dir=str(tmp_path), **course_recipe())
     assert args.per_device_train_batch_size == 8
     assert args.learning_rate == pytest.approx(5e-5)
     assert args.num_train_epochs == 3
@@ -29,7 +30,7 @@ def test_course_recipe_is_the_course_defaults(tmp_path):
 
 
 def test_fast_recipe_differs_from_the_course_where_it_claims():
-    course, fast = cu.course_recipe(), cu.fast_cpu_recipe("cpu", bf16=False)
+    course, fast = course_recipe(), cu.fast_cpu_recipe("cpu", bf16=False)
     assert fast["per_device_train_batch_size"] > course["per_device_train_batch_size"]
     assert fast["warmup_steps"] > course["warmup_steps"] == 0
     assert fast["train_sampling_strategy"] == "group_by_length"
@@ -73,10 +74,10 @@ def test_other_devices():
 
 
 def test_recipe_by_name_and_description():
-    assert cu.recipe("course") == cu.course_recipe()
-    assert cu.recipe("fast", "cpu", bf16=False) == cu.fast_cpu_recipe("cpu", bf16=False)
+    assert recipe("course") == course_recipe()
+    assert recipe("fast", "cpu", bf16=False) == cu.fast_cpu_recipe("cpu", bf16=False)
     with pytest.raises(ValueError, match="未知的配方"):
-        cu.recipe("turbo")
+        recipe("turbo")
     text = cu.describe_recipe("fast", "cpu", bf16=True)
     assert "bf16" in text and "group_by_length" in text and "学习率" in text
     assert "fp32" in cu.describe_recipe("fast", "cpu", bf16=False)

@@ -59,7 +59,7 @@ def run_route(env: dict[str, str], *args: str, timeout: int = 300) -> dict:
     """Run tests/route_check.py; returns its report plus what it wrote to stderr."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "route_check.py"), *args],
-        env=env,
+        env={**env, "PYTHONPATH": str(ROOT)},  # course_utils from this checkout
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -83,21 +83,21 @@ def online(hub, tmp_path_factory):
     """One online run with a fresh HF_HOME; later tests reuse the caches it filled."""
     home = tmp_path_factory.mktemp("online") / "hf"
     env = route_env(home, HF_ENDPOINT=hub.endpoint, COURSE_CHECKPOINT=MODEL)
-    mirror = local_hub.source_dirs()["mrpc"]
-    return home, run_route(env, "--sst2", "--compare-mirror", str(mirror))
+    source = local_hub.source_dirs()["mrpc"]
+    return home, run_route(env, "--sst2", "--compare-source", str(source))
 
 
 def test_online_setup_reports_the_hub(online, hub):
     _, report = online
-    assert report["setup"]["data"] == "hub" and report["setup"]["metric"] == "hub"
+    assert report["setup"]["data"] == "endpoint" and report["setup"]["metric"] == "endpoint"  # HF_ENDPOINT is set
     assert f"Hub：Hub 可以访问（{hub.endpoint}）" in report["printed"]
 
 
-def test_online_dataset_comes_through_datasets_and_equals_the_mirror(online):
+def test_online_dataset_comes_through_datasets_and_equals_the_source_files(online):
     home, report = online
     assert "数据来源：Hugging Face Hub" in report["printed"]
     assert report["mrpc_sizes"] == MRPC_SIZES and report["sst2_sizes"] == SST2_SIZES
-    assert report["equals_mirror"] is True
+    assert report["equals_source_files"] is True
     assert "ClassLabel(names=['not_equivalent', 'equivalent'])" in report["mrpc_features"]
     assert list((home / "hub" / "datasets--nyu-mll--glue" / "snapshots").glob("*/mrpc/train-*.parquet"))
 
@@ -129,7 +129,7 @@ def test_cached_route_after_an_online_run(online, how):
     printed = report["printed"]
     assert report["setup"]["data"] == "cache" and report["setup"]["metric"] == "cache"
     assert report["mrpc_sizes"] == MRPC_SIZES and report["sst2_sizes"] == SST2_SIZES
-    assert "数据来源：本地缓存里的 nyu-mll/glue/mrpc（from the local cache" in printed
+    assert "数据来源：本地缓存里的 nyu-mll/glue（mrpc）" in printed
     assert report["checkpoint"].startswith(str(home / "hub" / "models--sentence-transformers--all-MiniLM-L6-v2"))
     assert report["token_ids"] == PAIR_IDS
     assert "本地缓存里的 glue 模块" in printed and report["metric"] == {"accuracy": 0.75, "f1": 0.8}
@@ -138,7 +138,7 @@ def test_cached_route_after_an_online_run(online, how):
 
 def test_sample_only_when_nothing_real_is_anywhere(tmp_path):
     report = run_route(route_env(tmp_path / "hf", HF_HUB_OFFLINE="1"))
-    assert report["setup"]["data"] == "sample"
+    assert report["setup"]["data"] == "embedded"
     assert report["mrpc_sizes"] == {"train": 36, "validation": 12, "test": 12}
     assert "小样本" in report["printed"] and "MiniLM" in report["printed"]
 
@@ -166,7 +166,7 @@ def test_offline_pack_prefetch_then_a_fresh_offline_process(hub, tmp_path):
     assert set(exports) == {"HF_HOME", "HF_HUB_OFFLINE", "COURSE_CHECKPOINT"}
     learner = route_env(tmp_path / "unused", **{k: v.strip('"') for k, v in exports.items()})
     report = run_route(learner, "--sst2")
-    assert report["setup"]["data"] == "cache" and report["mrpc_sizes"] == MRPC_SIZES
+    assert report["setup"]["data"] == "pack" and report["mrpc_sizes"] == MRPC_SIZES  # the cache is the pack
     assert report["sst2_sizes"] == SST2_SIZES
     assert report["checkpoint"].startswith(str(pack / "hf" / "hub")) and report["token_ids"] == PAIR_IDS
     assert f"离线包：{pack}" in report["printed"]
@@ -199,9 +199,9 @@ def test_fault_without_cache_falls_through_with_a_message(name, tmp_path):
     printed = report["printed"]
     hub_line = next(line for line in printed.splitlines() if line.startswith("Hub："))
     assert "可以访问" not in hub_line and words in hub_line, hub_line
-    assert report["setup"] == {"data": "sample", "metric": "local", "checkpoint": report["setup"]["checkpoint"]}
+    assert report["setup"] == {"data": "embedded", "metric": "embedded", "checkpoint": report["setup"]["checkpoint"]}
     assert "MiniLM" in report["setup"]["checkpoint"] and report["token_ids"] == PAIR_IDS
-    assert "小样本" in printed and "本地 glue_mrpc 模块" in printed
+    assert "小样本" in printed and "课程自带的 glue_mrpc 模块" in printed
     assert "Traceback" not in printed + report["stderr"]
     assert partial_files(tmp_path / "hf") == []
 
@@ -225,6 +225,13 @@ def test_download_dropped_midway_falls_back_and_leaves_no_partial_file(hub, tmp_
     assert "从 Hub 加载指标 glue/mrpc 失败" in printed and report["metric"] == {"accuracy": 0.75, "f1": 0.8}
     assert "Traceback" not in printed + report["stderr"]
     assert partial_files(home) == []
+    # The setup's plan was the HF_ENDPOINT mirror; the record names what really served the run.
+    assert report["setup"]["data"] == "endpoint"
+    assert {resource: route["kind"] for resource, route in report["routes_used"].items()} == {
+        "data:mrpc": "embedded",
+        "checkpoint": "embedded",
+        "metric": "embedded",
+    }
 
 
 # --------------------------------------------------------------------------- notebooks on the online route

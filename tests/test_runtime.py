@@ -7,6 +7,8 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils.hardware import detect_device
+from course_utils.runtime import in_colab, quick_mode
 
 
 def test_setup_prints_the_status_block(capsys, monkeypatch, mrpc_dir):
@@ -20,15 +22,15 @@ def test_setup_prints_the_status_block(capsys, monkeypatch, mrpc_dir):
         "torch",
         "设备",
         "快速模式",
-        "本地 MRPC 镜像",
+        "MRPC 原始文件",
         "MiniLM",
         "glue_mrpc",
         "HF_HUB_OFFLINE",
     ):
         assert fragment in out, fragment
-    assert env.quick and env.seed == 7 and env.data_source == "mirror" and env.metric_source == "local"
+    assert env.quick and env.seed == 7 and env.data_source == "source" and env.metric_source == "embedded"
     assert env.device in {"cuda", "mps", "cpu"}
-    assert env.device == cu.detect_device()
+    assert env.device == detect_device()
 
 
 def test_setup_seeds_everything():
@@ -41,7 +43,7 @@ def test_setup_seeds_everything():
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_quick_mode(monkeypatch, value, expected):
     monkeypatch.setenv("COURSE_QUICK", value)
-    assert cu.quick_mode() is expected
+    assert quick_mode() is expected
     assert cu.setup(verbose=False).quick is expected
 
 
@@ -54,9 +56,9 @@ def test_full_mode_is_announced(monkeypatch, capsys):
 
 def test_colab_detection(monkeypatch):
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
-    assert not cu.in_colab()
+    assert not in_colab()
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-test")
-    assert cu.in_colab()
+    assert in_colab()
 
 
 def test_gpu_name_never_initialises_cuda(monkeypatch):

@@ -55,8 +55,8 @@ def test_offline_without_files_uses_the_sst2_sample(capsys):
 
 def test_mrpc_and_sst2_sources_are_independent(sst2_dir, monkeypatch):
     monkeypatch.setenv("COURSE_SST2_DIR", str(sst2_dir))
-    assert cu.choose_data_source("sst2").kind == "mirror"
-    assert cu.choose_data_source("mrpc").kind == "sample"
+    assert cu.choose_data_source("sst2").kind == "source"
+    assert cu.choose_data_source("mrpc").kind == "embedded"
 
 
 def test_unknown_config_is_refused_clearly():
