@@ -43,14 +43,12 @@ class Precision:
     def trainer_kwargs(self) -> dict[str, bool]:
         """Keyword arguments for ``TrainingArguments`` (``{}`` means fp32).
 
-        On CPU, bf16 also needs ``use_cpu=True``: the Trainer refuses ``bf16=True``
-        on a machine without a bf16 GPU unless told the CPU is meant.
+        On CPU they always say ``use_cpu=True`` (the one place that sets it): the
+        Trainer refuses ``bf16=True`` on a machine without a bf16 GPU unless told
+        the CPU is meant, and a CPU precision should train on the CPU anyway.
         """
-        if self.mode == "fp32":
-            return {}
-        if self.device == "cpu":
-            return {"bf16": True, "use_cpu": True}
-        return {self.mode: True}
+        kwargs = {self.mode: True} if self.mode != "fp32" else {}
+        return {**kwargs, "use_cpu": True} if self.device == "cpu" else kwargs
 
 
 def precision_policy(device: str | None = None, bf16: bool | None = None) -> Precision:
@@ -97,3 +95,26 @@ def choose_mixed_precision(device: str | None = None, bf16: bool | None = None) 
 def mixed_precision_args(device: str | None = None, bf16: bool | None = None) -> dict[str, bool]:
     """The same choice as keyword arguments for ``TrainingArguments`` (``{}`` means fp32)."""
     return precision_policy(device, bf16).trainer_kwargs()
+
+
+def requested_precision(accelerate_name: str, device: str | None = None) -> Precision:
+    """A precision the user asked for by its Accelerate name ("no", "bf16", "fp16"), checked against ``device``.
+
+    Raises :class:`course_utils.errors.CourseError` (in Chinese, with the English kept) when
+    the device cannot run it: fp16 autocast needs a GPU (CUDA or Apple MPS).
+    """
+    from .errors import CourseError
+
+    device = device or hardware.detect_device()
+    modes = {name: mode for mode, name in ACCELERATE_NAMES.items()}
+    if accelerate_name not in modes:
+        raise CourseError(
+            f"不认识的混合精度 {accelerate_name!r}（English: unknown mixed precision {accelerate_name!r}）。",
+            "可选 no、bf16 或 fp16。",
+        )
+    if accelerate_name == "fp16" and device == "cpu":
+        raise CourseError(
+            "fp16 混合精度需要 GPU；这台机器只有 CPU（English: fp16 mixed precision needs a GPU; none was found）。",
+            "CPU 上请用 no，或者 bf16（需要 CPU 支持）。",
+        )
+    return Precision(modes[accelerate_name], device, "命令行参数指定")

@@ -13,7 +13,7 @@ copies typed here.
 from __future__ import annotations
 
 from . import reference
-from .precision import mixed_precision_args  # the course's one mixed-precision policy
+from .precision import precision_policy  # the course's one mixed-precision policy
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
 COURSE = {
@@ -83,9 +83,7 @@ def fast_cpu_recipe(device: str = "cpu", bf16: bool | None = None) -> dict:
     simulate a CPU without bf16.
     """
     kwargs = {**FAST, "eval_strategy": "no", "save_strategy": "no", "report_to": "none"}
-    if device == "cpu":
-        kwargs["use_cpu"] = True
-    return {**kwargs, **mixed_precision_args(device, bf16=bf16)}
+    return {**kwargs, **precision_policy(device, bf16).trainer_kwargs()}
 
 
 def recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> dict:
@@ -100,7 +98,7 @@ def recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> dict:
 def describe_recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> str:
     """The recipe's settings and the reason for each, in Chinese (printed by notebooks and the script)."""
     kwargs = recipe(name, device, bf16=bf16)
-    precision = "bf16 自动混合精度" if kwargs.get("bf16") else ("fp16" if kwargs.get("fp16") else "fp32")
+    precision = precision_policy(device, bf16).label if name == "fast" else "fp32"
     lines = [
         f"配方 {name}：批大小 {kwargs['per_device_train_batch_size']}，学习率 {kwargs['learning_rate']:g}，"
         f"{kwargs['num_train_epochs']} 个 epoch，精度 {precision}，"
@@ -128,5 +126,5 @@ def loop_settings(name: str, device: str = "cpu", bf16: bool | None = None) -> d
         "weight_decay": kwargs.get("weight_decay", 0.0),
         "warmup_ratio": warmup if warmup < 1 else 0.0,
         "group_by_length": kwargs.get("train_sampling_strategy") == "group_by_length",
-        "mixed_precision": "bf16" if kwargs.get("bf16") else ("fp16" if kwargs.get("fp16") else "no"),
+        "mixed_precision": precision_policy(device, bf16).accelerate if name == "fast" else "no",
     }

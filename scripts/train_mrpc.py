@@ -105,6 +105,7 @@ def check_arguments(args) -> None:
     from course_utils.checkpoint import use_checkpoint
     from course_utils.data import use_source_files
     from course_utils.glue_source import MRPC_LAYOUT
+    from course_utils.precision import requested_precision
 
     if args.data_dir is not None:
         folder = Path(args.data_dir).expanduser()
@@ -132,14 +133,11 @@ def check_arguments(args) -> None:
                 f"unknown checkpoint {args.checkpoint!r}: not a model folder, and not on the Hub or in its cache",
             )
 
-    if args.mixed_precision == "fp16":
-        import torch
-
-        if not (torch.cuda.is_available() or torch.backends.mps.is_available()):
-            fail(
-                "--mixed-precision fp16 需要 GPU；这台机器只有 CPU。CPU 上请用 no，或者 bf16（需要 CPU 支持）。",
-                "fp16 mixed precision needs a GPU; none was found",
-            )
+    if args.mixed_precision is not None:
+        try:
+            requested_precision(args.mixed_precision)  # the course's precision rules, e.g. fp16 needs a GPU
+        except cu.CourseError as err:
+            fail(f"--mixed-precision {args.mixed_precision}：{err}", f"mixed precision {args.mixed_precision} refused")
 
     try:
         cu.check_output_dir(args.output_dir)
@@ -149,8 +147,8 @@ def check_arguments(args) -> None:
 
 def recipe_settings(args) -> dict:
     """The chosen recipe's loop settings, with the options given on the command line taking precedence."""
+    from course_utils.hardware import detect_device
     from course_utils.recipes import loop_settings
-    from course_utils.runtime import detect_device
 
     settings = loop_settings(args.recipe, detect_device())
     if args.recipe == "course":

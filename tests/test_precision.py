@@ -105,7 +105,7 @@ def test_compute_capability_without_nvidia_smi(monkeypatch):
 @pytest.mark.parametrize("device", ["cpu", "mps", "cuda", None])
 def test_trainer_accepts_the_choice_on_this_machine(device, tmp_path):
     args = cu.mixed_precision_args(device)
-    assert args in ({}, {"fp16": True}, {"bf16": True}, {"bf16": True, "use_cpu": True})
+    assert args in ({}, {"use_cpu": True}, {"fp16": True}, {"bf16": True}, {"bf16": True, "use_cpu": True})
     training_args = TrainingArguments(str(tmp_path), **args)  # must not raise here
     assert training_args.bf16 == args.get("bf16", False) and training_args.fp16 == args.get("fp16", False)
 
@@ -139,3 +139,21 @@ def test_cpu_bf16_means_the_native_instructions():
         pytest.skip("no /proc/cpuinfo on this system to compare with")
     flags = set(cpuinfo.read_text().split())
     assert hardware.cpu_supports_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)
+
+
+def test_a_requested_precision_is_checked_against_the_device():
+    assert precision.requested_precision("bf16", "cpu").trainer_kwargs() == {"bf16": True, "use_cpu": True}
+    assert precision.requested_precision("no", "cuda").mode == "fp32"
+    with pytest.raises(cu.CourseError, match="需要 GPU") as caught:
+        precision.requested_precision("fp16", "cpu")
+    assert "needs a GPU" in str(caught.value)
+    with pytest.raises(cu.CourseError, match="不认识"):
+        precision.requested_precision("fp8", "cuda")
+
+
+def test_one_value_in_every_form():
+    value = precision.Precision("bf16", "cuda", "test")
+    assert (value.accelerate, value.trainer_kwargs(), value.label) == ("bf16", {"bf16": True}, "bf16 自动混合精度")
+    assert precision.Precision("fp32", "cpu", "test").accelerate == "no"
+    with pytest.raises(ValueError):
+        precision.Precision("half", "cpu", "test")

@@ -143,11 +143,19 @@ def test_two_cpu_processes_evaluate_each_example_once(tmp_path, mrpc_dir):
     assert (tmp_path / "out" / "model.safetensors").is_file()
 
 
+def torch_has_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available() or torch.backends.mps.is_available()
+
+
 BAD_ARGUMENTS = {
     "negative_epochs": (["--epochs", "-1"], "必须大于 0", "must be positive"),
     "missing_data_dir": (["--data-dir", "{tmp}/no-such-folder"], "数据文件夹", "data directory not found"),
     "unknown_checkpoint": (["--checkpoint", "no-such-org/no-such-model"], "找不到", "unknown checkpoint"),
 }
+if not torch_has_gpu():
+    BAD_ARGUMENTS["fp16_without_gpu"] = (["--mixed-precision", "fp16"], "需要 GPU", "needs a GPU")
 
 
 @pytest.mark.parametrize("case", BAD_ARGUMENTS, ids=list(BAD_ARGUMENTS))
