@@ -3,7 +3,7 @@
 Each helper exists because the environment forces it (no Hub, no GPU, quick
 test runs); learner-facing code keeps the canonical library calls. Lesson 06's
 training loop is not here: the notebook defines it, and ``course_utils.accelerate_loop``
-is generated from it (``python scripts/export_loop.py``) for the training script.
+is generated from it (``python -m course_tools.export_loop``) for the training script.
 """
 
 from .checkpoint import choose_checkpoint, packaged_checkpoint, resolve_checkpoint

@@ -1,7 +1,7 @@
 """Lesson 06's Accelerate training loop, GENERATED from notebooks/06_accelerate.ipynb: do not edit.
 
 The notebook's code cells marked ``#| export`` are copied here, in order, by
-``python scripts/export_loop.py``; tests/test_export_loop.py fails when this file
+``python -m course_tools.export_loop``; tests/test_export_loop.py fails when this file
 and the notebook differ. Edit the notebook, run the command, and
 ``scripts/train_mrpc.py`` (which imports ``TrainConfig`` and ``training_function``
 from here) follows.

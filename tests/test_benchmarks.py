@@ -1,20 +1,15 @@
-"""benchmarks/run.py: result summaries, markdown/JSON output and a tiny tokenization run (no timing assertions)."""
+"""course_tools.benchmark: result summaries, markdown/JSON output and a tiny tokenization run (no timing assertions)."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_tools import benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark
 
 
 def fake_run(recipe, seed, train_s, accuracy, bf16=False, sampling=None):

@@ -4,19 +4,15 @@ Also: lesson 06's loop is literally lesson 05's plus the Accelerate lines.
 """
 
 import ast
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from course_tools import export_loop
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("export_loop", ROOT / "scripts" / "export_loop.py")
-export_loop = importlib.util.module_from_spec(spec)
-sys.modules["export_loop"] = export_loop  # dataclasses look their module up there
-spec.loader.exec_module(export_loop)
 
 # Lesson 05 statements that lesson 06 drops or rewrites, and why. Keys as ast.unparse writes them.
 REPLACED_IN_05 = {
@@ -71,7 +67,7 @@ def unexplained(before, after) -> list[str]:
 
 
 def test_module_and_diff_cell_are_generated_from_the_notebooks():
-    assert export_loop.stale() == [], "run: python scripts/export_loop.py"
+    assert export_loop.stale() == [], "run: python -m course_tools.export_loop"
 
 
 def test_the_check_fails_when_the_notebook_changes(tmp_path):
@@ -190,5 +186,5 @@ def test_exercises_edit_the_notebook_not_an_installed_package():
     nb = nbformat.read(export_loop.NOTEBOOK_06, as_version=4)
     exercises = nb.cells[-1].source.split("## 练习", 1)[1]
     assert "accelerate_loop.py" not in exercises and "course_utils/" not in exercises
-    assert "那一格里" in exercises and "export_loop.py" in exercises
+    assert "那一格里" in exercises and "python -m course_tools.export_loop" in exercises
     assert not any("inspect.getsource" in cell.source for cell in nb.cells)

@@ -1,6 +1,6 @@
 """How much slower bert-base-uncased trains than the packaged MiniLM-L6 on this CPU.
 
-    python benchmarks/checkpoint_cost.py [--steps 30] [--out course_utils/checkpoint_cost.json]
+    python -m course_tools.checkpoint_cost [--steps 30] [--out course_utils/checkpoint_cost.json]
 
 ``cu.setup()`` uses the result to tell a learner on a CPU roughly how long the
 full-mode fine-tuning takes with ``bert-base-uncased`` (lessons 04–06: 3 epochs
@@ -22,13 +22,10 @@ import datetime as dt
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "course_utils" / "checkpoint_cost.json"  # package data: cu.setup() reads it
 TRAIN_PAIRS, EPOCHS, BATCH = 3668, 3, 8  # the course recipe on full MRPC

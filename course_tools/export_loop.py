@@ -9,8 +9,8 @@
 
 Run it from the repository root after editing either notebook:
 
-    python scripts/export_loop.py          # rewrite the module and the diff cell
-    python scripts/export_loop.py --check  # exit 1 if either is stale (tests/test_export_loop.py)
+    python -m course_tools.export_loop          # rewrite the module and the diff cell
+    python -m course_tools.export_loop --check  # exit 1 if either is stale (tests/test_export_loop.py)
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ CONTEXT = 2  # unchanged statements shown around each change
 MODULE_HEADER = '''"""Lesson 06's Accelerate training loop, GENERATED from notebooks/06_accelerate.ipynb: do not edit.
 
 The notebook's code cells marked ``#| export`` are copied here, in order, by
-``python scripts/export_loop.py``; tests/test_export_loop.py fails when this file
+``python -m course_tools.export_loop``; tests/test_export_loop.py fails when this file
 and the notebook differ. Edit the notebook, run the command, and
 ``scripts/train_mrpc.py`` (which imports ``TrainConfig`` and ``training_function``
 from here) follows.
@@ -57,7 +57,7 @@ DIFF_INTRO = (
     "本课把代码分成了几个函数，这里按运行的顺序把 `build_dataloaders` 和 `evaluate_model` 展开在调用它们的地方；"
     "只列出语句，不列注释、`print`，也不列默认设置下不运行的分支（快速模式、`--recipe fast`、保存模型）。"
     "`config.xxx` 的默认值就是第 05 课写的数。"
-    "这一格由 `python scripts/export_loop.py` 从两课的代码生成，测试会核对它没有过时。\n"
+    "这一格由 `python -m course_tools.export_loop` 从两课的代码生成，测试会核对它没有过时。\n"
 )
 
 
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         problems = stale()
         for problem in problems:
-            print(f"out of date: {problem}; run python scripts/export_loop.py", file=sys.stderr)
+            print(f"out of date: {problem}; run python -m course_tools.export_loop", file=sys.stderr)
         return 1 if problems else 0
     export()
     print(f"wrote {MODULE.relative_to(ROOT)} and the {DIFF_TAG!r} cell of {NOTEBOOK_06.name}")

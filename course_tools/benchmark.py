@@ -1,6 +1,6 @@
 """Benchmarks of chapter 3 on the current machine, in one command.
 
-    python benchmarks/run.py [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
+    python -m course_tools.benchmark [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
 
 Measures, and prints as markdown tables (and writes as JSON):
 
@@ -37,8 +37,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 SHORT_TRAIN_SAMPLES = 1600  # per recipe in --short mode (e.g. 200 steps of batch 8)
 
@@ -196,7 +194,7 @@ def run_finetune(
     """
     with tempfile.TemporaryDirectory() as tmp:
         result_path = Path(tmp) / "result.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", recipe_name, "--seed", str(seed)]
+        command = [sys.executable, "-m", "course_tools.benchmark", "--worker", recipe_name, "--seed", str(seed)]
         command += ["--result", str(result_path)]
         if short:
             command.append("--short")
@@ -490,7 +488,7 @@ def write_reference(results: dict) -> Path:
     partial = REFERENCE.with_suffix(".json.partial")
     partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(REFERENCE)
-    print(f"[benchmark] reference numbers: {REFERENCE} (now run: python scripts/render_numbers.py)")
+    print(f"[benchmark] reference numbers: {REFERENCE} (now run: python -m course_tools.render_numbers)")
     return REFERENCE
 
 
@@ -510,7 +508,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--reference",
         action="store_true",
         help="also write the results to course_utils/benchmark_reference.json, the file the course quotes "
-        "(then run scripts/render_numbers.py); needs a full run of both recipes",
+        "(then run course_tools/render_numbers.py); needs a full run of both recipes",
     )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")

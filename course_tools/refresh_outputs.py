@@ -1,7 +1,7 @@
 """Regenerate the stored outputs of the lessons: one command, a clean kernel per notebook.
 
-    python scripts/refresh_outputs.py [--quick] [notebooks ...]
-    python scripts/refresh_outputs.py --quick --times-only site/quick_run.json
+    python -m course_tools.refresh_outputs [--quick] [notebooks ...]
+    python -m course_tools.refresh_outputs --quick --times-only site/quick_run.json
 
 Each notebook runs top to bottom in a fresh kernel inside ``notebooks/``, in
 full mode (``--quick`` for a fast trial run), the way a learner runs it: the
@@ -202,7 +202,7 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
 
 def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     """Execute one notebook in a clean kernel and write it back; returns its run record."""
-    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "")
+    command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "")
     nb, record = execute(path, quick, cell_timeout, command)
     nb.metadata["course_run"] = record
     partial = path.with_suffix(".ipynb.partial")
@@ -218,7 +218,7 @@ def stored_times(times: Path) -> dict:
 
 def time_only(path: Path, quick: bool, cell_timeout: int, times: Path, fresh: bool) -> dict:
     """Execute one notebook like ``refresh`` but store only its run record, in the JSON file ``times``."""
-    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "") + f" --times-only {times}"
+    command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "") + f" --times-only {times}"
     _, record = execute(path, quick, cell_timeout, command)
     data = {} if fresh else stored_times(times)
     data["mode"] = record["mode"]
