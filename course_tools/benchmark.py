@@ -23,11 +23,9 @@ run it on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -36,40 +34,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_utils import hardware
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SHORT_TRAIN_SAMPLES = 1600  # per recipe in --short mode (e.g. 200 steps of batch 8)
 
 
 # --------------------------------------------------------------------------- machine
-
-
-def machine_info() -> dict:
-    """CPU model, cores, library versions and whether the CPU has native bf16."""
-    import torch
-    import transformers
-
-    from course_utils.precision import cpu_supports_bf16
-
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "cpu_bf16": cpu_supports_bf16(),
-        "cuda": torch.cuda.is_available(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-    }
 
 
 def peak_rss_mb() -> float:
@@ -544,7 +516,7 @@ def main(argv=None) -> dict:
         raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
     seeds = 1 if args.short else args.seeds
     course_seeds = 1 if args.short else args.course_seeds
-    results = {"short": args.short, "machine": machine_info()}
+    results = {"short": args.short, "machine": hardware.machine_record()}  # load_average: at the start
     started = time.perf_counter()
     if "finetune" in parts:
         runs = []
@@ -568,6 +540,7 @@ def main(argv=None) -> dict:
         print("[benchmark] test suite", flush=True)
         results["tests"] = tests_benchmark()
     results["total_s"] = time.perf_counter() - started
+    results["machine"]["load_average_after"] = hardware.load_average()  # above the core count: other work ran too
     path = write_results(results, args.out)
     if args.reference:
         write_reference(results)

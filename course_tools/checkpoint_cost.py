@@ -20,25 +20,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import time
 from pathlib import Path
+
+from course_utils import hardware
 
 ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "course_utils" / "checkpoint_cost.json"  # package data: cu.setup() reads it
 TRAIN_PAIRS, EPOCHS, BATCH = 3668, 3, 8  # the course recipe on full MRPC
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def measure(steps: int) -> dict:
@@ -54,6 +44,7 @@ def measure(steps: int) -> dict:
 
     import course_utils as cu
 
+    machine = hardware.machine_record()  # its load_average is taken here, before the timing
     torch.manual_seed(0)
     packaged = cu.packaged_checkpoint()
     tokenizer = AutoTokenizer.from_pretrained(packaged)  # the same uncased WordPiece vocabulary as bert-base
@@ -89,14 +80,8 @@ def measure(steps: int) -> dict:
     full_samples = TRAIN_PAIRS * EPOCHS
     return {
         "measured": dt.date.today().isoformat(),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            # 1-minute load average when the timing ended: above the core count, other work shared the CPU.
-            "load_average": round(os.getloadavg()[0], 2),
-        },
+        # 1-minute load averages before and after the timing: above the core count, other work shared the CPU.
+        "machine": {**machine, "load_average_after": hardware.load_average()},
         "recipe": {"precision": "fp32", "batch_size": BATCH, "epochs": EPOCHS, "train_pairs": TRAIN_PAIRS},
         "steps_timed": steps,
         "parameters": params,

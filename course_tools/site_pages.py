@@ -146,7 +146,7 @@ def format_seconds(seconds: float) -> str:
 def describe_machine(record: dict) -> str:
     machine = record["machine"]
     gpu = machine.get("gpu") or "无 GPU"
-    load = machine.get("load_average_at_start")
+    load = machine.get("load_average")  # taken when the run started
     load_text = "" if load is None else f"，开始时负载 {load}"
     return f"{machine['cpu']}，{machine['cores']} 核，{gpu}{load_text}"
 

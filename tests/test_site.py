@@ -127,6 +127,20 @@ def test_the_glossary_must_exist(tmp_path):
         site_pages.glossary_page(tmp_path)
 
 
+def test_the_guide_describes_a_machine_record():
+    record = {"machine": {"cpu": "Test CPU", "cores": 2, "gpu": None, "load_average": 1.5}}
+    assert site_pages.describe_machine(record) == "Test CPU，2 核，无 GPU，开始时负载 1.5"
+    record["machine"]["load_average"] = None
+    assert site_pages.describe_machine(record) == "Test CPU，2 核，无 GPU"
+
+
+def test_every_run_record_uses_the_machine_record_keys():
+    quick = json.loads((ROOT / "site" / "quick_run.json").read_text(encoding="utf-8"))["notebooks"]
+    records = [json.loads(path.read_text(encoding="utf-8"))["metadata"]["course_run"] for path in LESSONS]
+    for record in records + list(quick.values()):
+        assert "load_average" in record["machine"] and "load_average_at_start" not in record["machine"]
+
+
 def test_quick_times_must_be_quick_mode(tmp_path):
     times = tmp_path / "times.json"
     times.write_text(json.dumps({"mode": "full", "notebooks": {}}))
