@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_tools.package_data import write_package_data
 from course_utils import hardware
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -457,11 +458,9 @@ def write_reference(results: dict) -> Path:
     recipes = results.get("finetune", {}).get("recipes", {})
     if results.get("short") or not {"course", "fast"} <= set(recipes):
         raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
-    partial = REFERENCE.with_suffix(".json.partial")
-    partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    partial.replace(REFERENCE)
-    print(f"[benchmark] reference numbers: {REFERENCE} (now run: python -m course_tools.render_numbers)")
-    return REFERENCE
+    path = write_package_data(REFERENCE.name, results)
+    print(f"[benchmark] reference numbers: {path} (now run: python -m course_tools.render_numbers)")
+    return path
 
 
 # --------------------------------------------------------------------------- main

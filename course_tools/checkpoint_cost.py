@@ -1,6 +1,6 @@
 """How much slower bert-base-uncased trains than the packaged MiniLM-L6 on this CPU.
 
-    python -m course_tools.checkpoint_cost [--steps 30] [--out course_utils/checkpoint_cost.json]
+    python -m course_tools.checkpoint_cost [--steps 30] [--out FILE]   # default: course_utils/checkpoint_cost.json
 
 ``cu.setup()`` uses the result to tell a learner on a CPU roughly how long the
 full-mode fine-tuning takes with ``bert-base-uncased`` (lessons 04–06: 3 epochs
@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import time
 from pathlib import Path
 
+from course_tools.package_data import write_json, write_package_data
 from course_utils import hardware
+from course_utils.runtime import COST_FILE  # package data: cu.setup() reads it
 
-ROOT = Path(__file__).resolve().parents[1]
-
-OUT = ROOT / "course_utils" / "checkpoint_cost.json"  # package data: cu.setup() reads it
 TRAIN_PAIRS, EPOCHS, BATCH = 3668, 3, 8  # the course recipe on full MRPC
 
 
@@ -94,7 +92,7 @@ def measure(steps: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30, help="timed training steps per model (default 30)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, help="write here instead of course_utils/checkpoint_cost.json")
     args = parser.parse_args(argv)
     result = measure(args.steps)
     print("| model | parameters | samples/s | full run (3 epochs, min) |")
@@ -105,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['full_run_minutes'][name]} |"
         )
     print(f"bert-base is {result['bert_base_slowdown']}x slower per sample on {result['machine']['cpu']}")
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written: {args.out}")
+    path = write_package_data(COST_FILE.name, result) if args.out is None else write_json(args.out, result)
+    print(f"written: {path}")
     return 0
 
 
