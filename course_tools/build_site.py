@@ -26,7 +26,6 @@ from course_tools import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_CONFIG = ROOT / "site"
-STAGE = ROOT / "build" / "site-src"
 OUTPUT = ROOT / "build" / "site"
 NEEDED = {"sphinx": "sphinx", "myst_nb": "myst-nb", "sphinx_book_theme": "sphinx-book-theme", "jieba": "jieba"}
 

@@ -19,15 +19,14 @@ import json
 import re
 from pathlib import Path
 
+from course_utils import links
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUTES_HEADING = "## 数据、模型和指标从哪里来：六条路线"
 GLOSSARY_HEADING = "## 术语表"
 QUICK_RUN = ROOT / "site" / "quick_run.json"
-INSTRUCTOR = ROOT / "site" / "instructor.json"
-QUIZ = ROOT / "course_utils" / "quiz_questions.json"
-REPO_URL = "https://github.com/hf-course-zh/chapter3-finetuning/blob/main/"
+REPO_URL = f"https://github.com/{links.GITHUB_REPO}/blob/{links.BRANCH}/"  # where a repository file is shown
 TIMES_COMMAND = "python -m course_tools.refresh_outputs --quick --times-only site/quick_run.json"
-COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 LOCAL_BADGE = ROOT / "site" / "_static" / "colab-badge.svg"  # the same badge, drawn by the course
 
 
@@ -36,7 +35,7 @@ def local_badge(markdown: str, badge_path: str) -> str:
 
     Offline, a classroom's browser could not load Google's image and would show a broken one.
     """
-    return markdown.replace(COLAB_BADGE_URL, badge_path)
+    return markdown.replace(links.BADGE_IMAGE, badge_path)
 
 
 def lesson_notebooks(root: Path = ROOT) -> list[Path]:
