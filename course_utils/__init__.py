@@ -30,10 +30,11 @@ from .precision import Precision, choose_mixed_precision, mixed_precision_args, 
 from .quiz import Quiz, check_answer
 from .quiz_text import TextQuiz, answer, reset_quiz, show_quiz
 from .quiz_widgets import quiz_widget, run_quiz
-from .recipes import course_recipe, describe_recipe, fast_cpu_recipe, recipe
+from .recipes import COURSE, course_recipe, describe_recipe, fast_cpu_recipe, recipe
 from .runtime import CourseEnv, check_process_group, check_versions, detect_device, in_colab, quick_mode, setup
 
 __all__ = [
+    "COURSE",
     "CheckpointError",
     "CourseEnv",
     "CourseError",
