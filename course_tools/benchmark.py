@@ -479,7 +479,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--reference",
         action="store_true",
         help="also write the results to course_utils/benchmark_reference.json, the file the course quotes "
-        "(then run course_tools/render_numbers.py); needs a full run of both recipes",
+        "(then run python -m course_tools.render_numbers); needs a full run of both recipes",
     )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")

@@ -1,12 +1,12 @@
 """Build the course site: the notebooks as committed (stored outputs, nothing executed) as static HTML.
 
-    python -m course_tools.build_site                 # into build/site
-    python -m http.server -d build/site          # serve it; students open http://<teacher-ip>:8000
+    python -m course_tools.build_site      # into build/site
+    python -m http.server -d build/site    # serve it; students open http://<teacher-ip>:8000
 
 The Sphinx source tree is staged in ``build/site-src`` from ``site/`` (conf.py,
 static files), the lessons (each with a download link under its title; the
 original ``.ipynb`` is copied next to its page) and the generated pages of
-``course_tools/site_pages.py`` (home, routes, glossary, instructor guide). Files are
+``course_tools.site_pages`` (home, routes, glossary, instructor guide). Files are
 written only when their content changed, so a second build is incremental.
 Everything the site loads is local: it works without internet.
 """

@@ -1,11 +1,11 @@
 """Build one reveal.js deck per lesson from the notebooks' slide metadata.
 
-    npm ci                                # once: the local reveal.js of package.json
-    python -m course_tools.build_slides        # into build/slides (index.html lists the decks)
+    npm ci                                 # once: the local reveal.js of package.json
+    python -m course_tools.build_slides    # into build/slides (index.html lists the decks)
     python -m http.server -d build/slides
 
 Cells become slides by their ``metadata.slideshow.slide_type`` (written by
-``course_tools/mark_slides.py``); nbconvert's SlidesExporter renders them with the
+``python -m course_tools.mark_slides``); nbconvert's SlidesExporter renders them with the
 template in ``site/slides_template`` (every script local, nothing from a CDN).
 For the deck, not for the notebook: code outputs longer than
 ``MAX_OUTPUT_LINES`` lines (training logs, long tables) become a one-line note,

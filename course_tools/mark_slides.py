@@ -1,4 +1,4 @@
-"""Write the slide metadata that the lesson decks are built from (``course_tools/build_slides.py``).
+"""Write the slide metadata that the lesson decks are built from (``python -m course_tools.build_slides``).
 
 Every cell gets ``metadata.slideshow.slide_type``, decided by a few rules so that
 an instructor's deck follows the lesson's own headings:

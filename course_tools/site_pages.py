@@ -7,10 +7,10 @@ Each page comes from one source at build time, never from a hand copy:
 * the instructor guide joins ``site/instructor.json`` (goal, demo, pitfalls),
   each notebook's ``metadata.course_run`` (full-mode time and machine),
   ``site/quick_run.json`` (quick-mode times, written by
-  ``course_tools/refresh_outputs.py --quick --times-only``) and the wrong options of
+  ``python -m course_tools.refresh_outputs --quick --times-only``) and the wrong options of
   ``course_utils/quiz_questions.json``.
 
-``course_tools/build_site.py`` writes these pages into the staged Sphinx source tree.
+``python -m course_tools.build_site`` writes these pages into the staged Sphinx source tree.
 """
 
 from __future__ import annotations
