@@ -40,7 +40,7 @@ from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_hist
 from .evaluation import misclassified, summarize_history  # isort: skip
 from .outputs import check_output_dir, publish, staging_dir, write_run_files  # isort: skip
 from .precision import choose_mixed_precision, mixed_precision_args, precision_policy  # isort: skip
-from .recipes import describe_recipe, fast_cpu_recipe  # isort: skip
+from .recipes import COURSE, describe_recipe, fast_cpu_recipe  # isort: skip
 from .runtime import check_process_group  # isort: skip
 
 # Exercises and check questions.
@@ -79,6 +79,7 @@ __all__ = [
     "compare_throughput",
     "plot_length_histogram",
     # 04–07
+    "COURSE",
     "describe_recipe",
     "fast_cpu_recipe",
     "precision_policy",

@@ -4,7 +4,7 @@
 whole integration: every choice is a plain library option (mixed precision,
 length-grouped batches, batch size, learning-rate schedule), no custom kernels.
 ``RECIPE_NOTES`` explains each choice in Chinese; ``describe_recipe`` prints it.
-benchmarks/run.py measures both recipes side by side; the measured numbers that
+course_tools/benchmark.py measures both recipes side by side; the measured numbers that
 ``describe_recipe`` prints come from the reference run in
 ``course_utils/benchmark_reference.json`` (course_utils.reference), never from
 copies typed here.
@@ -26,7 +26,7 @@ COURSE = {
     "lr_scheduler_type": "linear",
 }
 
-# Chosen for the small MiniLM-L6 checkpoint on a few CPU cores (measured by benchmarks/run.py):
+# Chosen for the small MiniLM-L6 checkpoint on a few CPU cores (measured by course_tools/benchmark.py):
 # a larger batch, warm-up, weight decay, bf16 autocast, length-grouped batches (the course's learning rate).
 FAST = {
     "per_device_train_batch_size": 16,

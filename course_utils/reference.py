@@ -1,10 +1,10 @@
 """The course's measured numbers, from one committed file.
 
 ``benchmark_reference.json`` is the JSON of one full benchmark run
-(``python benchmarks/run.py --ablations --reference`` on an otherwise idle
+(``python -m course_tools.benchmark --ablations --reference`` on an otherwise idle
 machine). Everything that quotes those measurements reads it through
 :func:`facts`: the recipe descriptions print them, and
-``python scripts/render_numbers.py`` writes them into the READMEs and the
+``python -m course_tools.render_numbers`` writes them into the READMEs and the
 notebooks' text between ``<!-- ref:NAME -->`` and ``<!-- /ref -->`` markers;
 ``--check`` (run by the tests) fails when the prose and the file disagree.
 """
@@ -21,7 +21,7 @@ REFERENCE = Path(__file__).with_name("benchmark_reference.json")
 
 @lru_cache(maxsize=1)
 def load() -> dict:
-    """The reference run's results, as benchmarks/run.py wrote them."""
+    """The reference run's results, as course_tools/benchmark.py wrote them."""
     return json.loads(REFERENCE.read_text(encoding="utf-8"))
 
 

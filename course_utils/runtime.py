@@ -122,7 +122,7 @@ def _device_line(device: str, colab: bool) -> str:
 
 
 BERT_BASE_IDS = ("bert-base-uncased", "google-bert/bert-base-uncased")
-COST_FILE = Path(__file__).resolve().parent / "checkpoint_cost.json"  # written by benchmarks/checkpoint_cost.py
+COST_FILE = Path(__file__).resolve().parent / "checkpoint_cost.json"  # written by course_tools/checkpoint_cost.py
 
 
 def cpu_time_estimate(device: str, quick: bool, checkpoint_label: str) -> str | None:

@@ -2,7 +2,7 @@
 
 The training loop is written in the notebook ``notebooks/06_accelerate.ipynb``;
 its ``#| export`` cells are copied to ``course_utils/accelerate_loop.py`` by
-``python scripts/export_loop.py`` (a test checks the two agree). This file only
+``python -m course_tools.export_loop`` (a test checks the two agree). This file only
 reads the command line, checks it before anything is written, and calls the loop.
 
 Run it (from the repository root):

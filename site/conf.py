@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course site (python scripts/build_site.py stages and builds it).
+"""Sphinx configuration of the course site (python -m course_tools.build_site stages and builds it).
 
 The site shows the notebooks as committed: stored outputs, nothing executed.
 Everything it loads is local, so it works in a classroom without internet.

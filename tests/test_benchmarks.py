@@ -1,20 +1,15 @@
-"""benchmarks/run.py: result summaries, markdown/JSON output and a tiny tokenization run (no timing assertions)."""
+"""course_tools.benchmark: result summaries, markdown/JSON output and a tiny tokenization run (no timing assertions)."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_tools import benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark
 
 
 def fake_run(recipe, seed, train_s, accuracy, bf16=False, sampling=None):
@@ -137,3 +132,29 @@ def test_tokenization_benchmark_runs(bench):
     assert [row["variant"] for row in rows][0] == "map (per example)"
     assert len(rows) == 3 and rows[0]["ratio"] == 1.0
     assert all(row["rows_per_s"] > 0 for row in rows)
+
+
+def test_package_data_is_replaced_in_one_step(tmp_path, monkeypatch):
+    from course_tools import package_data
+
+    monkeypatch.setattr(package_data, "PACKAGE_DATA", tmp_path)
+    (tmp_path / "cost.json").write_text("old", encoding="utf-8")
+    path = package_data.write_package_data("cost.json", {"cpu": "测试 CPU", "cores": 2})
+    assert path == tmp_path / "cost.json"
+    assert path.read_text(encoding="utf-8") == '{\n  "cpu": "测试 CPU",\n  "cores": 2\n}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["cost.json"]  # no temporary file left behind
+    with pytest.raises(TypeError):
+        package_data.write_package_data("cost.json", {"not JSON": object()})
+    assert json.loads(path.read_text(encoding="utf-8"))["cores"] == 2  # a failed write keeps the old file
+    assert [p.name for p in tmp_path.iterdir()] == ["cost.json"]
+    for wrong in ("../cost.json", "sub/cost.json", "cost.txt"):
+        with pytest.raises(ValueError, match="package data"):
+            package_data.write_package_data(wrong, {})
+
+
+def test_the_benchmarks_write_the_files_their_readers_read():
+    from course_tools import package_data
+    from course_utils import reference, runtime
+
+    assert reference.REFERENCE == package_data.PACKAGE_DATA / "benchmark_reference.json"
+    assert runtime.COST_FILE == package_data.PACKAGE_DATA / "checkpoint_cost.json"

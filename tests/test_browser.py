@@ -3,11 +3,11 @@
 Headless Chromium (driven by Playwright, using the system's /usr/bin/chromium)
 opens what a learner opens:
 
-* every page of the site (``scripts/build_site.py`` -> build/site): no console
+* every page of the site (``python -m course_tools.build_site`` -> build/site): no console
   errors, no failed requests, no request to any host but 127.0.0.1, every
   same-site link resolves, every image loads; the search page finds an
   English and a Chinese term;
-* the slide decks (``scripts/build_slides.py`` -> build/slides): reveal.js
+* the slide decks (``python -m course_tools.build_slides`` -> build/slides): reveal.js
   starts and the arrow keys move through the slides;
 * JupyterLab on a temporary copy of notebooks/ (never the repository's own
   files, which JupyterLab would autosave): 08_recap_quiz runs top to bottom,
@@ -109,8 +109,8 @@ def assert_no_problems(problems: list[str], where: str) -> None:
 # ---------------------------------------------------------------- built output (site, slides)
 
 
-def _built_dir(kind: str, env_name: str, script: str, tmp_path_factory) -> Path:
-    """A fresh build of scripts/<script> in a temporary folder (COURSE_SITE_DIR / COURSE_SLIDES_DIR: use that one)."""
+def _built_dir(kind: str, env_name: str, module: str, tmp_path_factory) -> Path:
+    """A fresh build by course_tools.<module> in a temporary folder (COURSE_SITE_DIR / COURSE_SLIDES_DIR: that one)."""
     override = os.environ.get(env_name)
     if override:
         path = Path(override).expanduser().resolve()
@@ -119,7 +119,7 @@ def _built_dir(kind: str, env_name: str, script: str, tmp_path_factory) -> Path:
         return path
     out = tmp_path_factory.mktemp(kind) / kind
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / script), "--out", str(out)],
+        [sys.executable, "-m", f"course_tools.{module}", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -128,21 +128,21 @@ def _built_dir(kind: str, env_name: str, script: str, tmp_path_factory) -> Path:
     )
     if result.returncode == 2 and "requirements-site.txt" in result.stderr:
         pytest.skip(result.stderr.strip())  # the site's build dependencies are not installed
-    assert result.returncode == 0, f"scripts/{script} 失败：\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    assert any(out.rglob("*.html")), f"scripts/{script} 没有生成任何 HTML 页面"
+    assert result.returncode == 0, f"course_tools.{module} 失败：\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert any(out.rglob("*.html")), f"course_tools.{module} 没有生成任何 HTML 页面"
     return out
 
 
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory) -> Path:
-    return _built_dir("site", "COURSE_SITE_DIR", "build_site.py", tmp_path_factory)
+    return _built_dir("site", "COURSE_SITE_DIR", "build_site", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def slides_dir(tmp_path_factory) -> Path:
     if not os.environ.get("COURSE_SLIDES_DIR") and not (ROOT / "node_modules" / "reveal.js" / "package.json").is_file():
         pytest.skip("本地的 reveal.js 没有安装：在仓库根目录运行 npm ci")
-    return _built_dir("slides", "COURSE_SLIDES_DIR", "build_slides.py", tmp_path_factory)
+    return _built_dir("slides", "COURSE_SLIDES_DIR", "build_slides", tmp_path_factory)
 
 
 @contextlib.contextmanager

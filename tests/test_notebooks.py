@@ -19,7 +19,7 @@ MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home/\w+|Users/\w+)/|[A-
 PLACEHOLDER = re.compile(r"MEASURED_LINE|PLACEHOLDER|\bTODO\b|\bFIXME\b|\bXXX\b")
 STALE_PROGRESS = re.compile(r"(^|\s)0%\|")
 WIDGET_REPR = re.compile(r"^(HBox|VBox|Box|Output|Tab|Accordion|IntProgress|FloatProgress)\(")
-ALLOWED_CELL_METADATA = {"tags", "slideshow"}  # slideshow: written by scripts/mark_slides.py
+ALLOWED_CELL_METADATA = {"tags", "slideshow"}  # slideshow: written by course_tools/mark_slides.py
 
 
 def _load(path):
@@ -136,16 +136,13 @@ def test_links_sync_rewrites_a_stale_badge(tmp_path):
 
 
 def _mark_slides():
-    import importlib.util
+    from course_tools import mark_slides
 
-    spec = importlib.util.spec_from_file_location("mark_slides", ROOT / "scripts" / "mark_slides.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return mark_slides
 
 
 def test_slide_metadata_follows_the_rules():
-    assert _mark_slides().main(["--check"]) == 0, "运行 python scripts/mark_slides.py"
+    assert _mark_slides().main(["--check"]) == 0, "运行 python -m course_tools.mark_slides"
 
 
 def test_slide_check_fails_on_a_stale_cell_and_mark_fixes_it(tmp_path):

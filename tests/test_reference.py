@@ -1,6 +1,5 @@
 """One source for measured numbers: course_utils/benchmark_reference.json, rendered into the prose."""
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -10,12 +9,10 @@ from pathlib import Path
 import pytest
 
 import course_utils as cu
+from course_tools import render_numbers
 from course_utils import reference
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("render_numbers", ROOT / "scripts" / "render_numbers.py")
-render_numbers = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render_numbers)
 
 
 def stats(mean, n=1):
@@ -74,7 +71,7 @@ def test_render_fills_the_tables_block():
 
 def test_the_prose_quotes_the_committed_reference_file():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "render_numbers.py"), "--check"],
+        [sys.executable, "-m", "course_tools.render_numbers", "--check"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -107,7 +104,7 @@ def test_benchmark_refuses_a_reference_it_cannot_fill(tmp_path):
     """--reference needs a full fine-tuning run of both recipes; it says so before any work starts."""
     for args in (["--short"], ["--only", "padding"], ["--recipes", "fast"]):
         result = subprocess.run(
-            [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--reference", "--out", str(tmp_path), *args],
+            [sys.executable, "-m", "course_tools.benchmark", "--reference", "--out", str(tmp_path), *args],
             capture_output=True,
             text=True,
             timeout=120,

@@ -1,6 +1,5 @@
-"""scripts/refresh_outputs.py: progress bars stored as text, a run record, nothing half-written."""
+"""course_tools.refresh_outputs: progress bars stored as text, a run record, nothing half-written."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,12 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_tools import refresh_outputs as refresh
 from course_utils.routes import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("refresh_outputs", ROOT / "scripts" / "refresh_outputs.py")
-refresh = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(refresh)
 
 VIEW = refresh.WIDGET_VIEW
 
@@ -88,7 +85,7 @@ def small_notebook(path: Path, extra: str = "") -> None:
 
 def run_refresh(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "refresh_outputs.py"), "--quick", str(path)],
+        [sys.executable, "-m", "course_tools.refresh_outputs", "--quick", str(path)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -130,14 +127,13 @@ def test_a_failing_cell_leaves_the_file_untouched(tmp_path):
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem)
 def test_committed_outputs_come_from_a_full_refresh(path):
     record = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("course_run")
-    assert record, "stored outputs must come from: python scripts/refresh_outputs.py"
+    assert record, "stored outputs must come from: python -m course_tools.refresh_outputs"
     assert record["mode"] == "full" and record["routes"]["quick"] is False
     assert {"cpu", "cores", "gpu"} <= set(record["machine"]) and record["wall_s"] > 0
 
 
 def run_times_only(times: Path, path: Path) -> subprocess.CompletedProcess:
-    script = str(ROOT / "scripts" / "refresh_outputs.py")
-    command = [sys.executable, script, "--quick", "--times-only", str(times), str(path)]
+    command = [sys.executable, "-m", "course_tools.refresh_outputs", "--quick", "--times-only", str(times), str(path)]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 

@@ -1,4 +1,4 @@
-"""The course site (scripts/build_site.py) and the lesson decks (scripts/build_slides.py).
+"""The course site (course_tools.build_site) and the lesson decks (course_tools.build_slides).
 
 Both are built once per session into a temporary folder. The site needs the
 packages of requirements-site.txt, the decks the local reveal.js of
@@ -20,25 +20,13 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
+from course_tools import build_slides, site_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 STEMS = [path.stem for path in LESSONS]
 SITE_PACKAGES = ("sphinx", "myst_nb", "sphinx_book_theme", "jieba")
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return module
-
-
-site_pages = load_script("site_pages")
 
 
 class Tags(HTMLParser):
@@ -62,8 +50,8 @@ def parse(path: Path) -> Tags:
     return parser
 
 
-def run(script: str, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, str(ROOT / "scripts" / script), *args]
+def run(module: str, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", f"course_tools.{module}", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
 
 
@@ -73,7 +61,7 @@ def site(tmp_path_factory) -> Path:
     if missing:
         pytest.skip(f"建站依赖没有安装（{', '.join(missing)}）：pip install -r requirements-site.txt")
     out = tmp_path_factory.mktemp("site") / "site"
-    result = run("build_site.py", "--out", str(out))
+    result = run("build_site", "--out", str(out))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert "个 HTML 页面" in result.stdout
     return out
@@ -84,7 +72,7 @@ def slides(tmp_path_factory) -> Path:
     if not (ROOT / "node_modules" / "reveal.js" / "package.json").is_file():
         pytest.skip("本地的 reveal.js 没有安装：在仓库根目录运行 npm ci")
     out = tmp_path_factory.mktemp("slides") / "slides"
-    result = run("build_slides.py", "--out", str(out))
+    result = run("build_slides", "--out", str(out))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     return out
 
@@ -137,6 +125,20 @@ def test_the_glossary_must_exist(tmp_path):
     nbformat.write(nb, tmp_path / "notebooks" / "00_intro.ipynb")
     with pytest.raises(ValueError, match="术语表"):
         site_pages.glossary_page(tmp_path)
+
+
+def test_the_guide_describes_a_machine_record():
+    record = {"machine": {"cpu": "Test CPU", "cores": 2, "gpu": None, "load_average": 1.5}}
+    assert site_pages.describe_machine(record) == "Test CPU，2 核，无 GPU，开始时负载 1.5"
+    record["machine"]["load_average"] = None
+    assert site_pages.describe_machine(record) == "Test CPU，2 核，无 GPU"
+
+
+def test_every_run_record_uses_the_machine_record_keys():
+    quick = json.loads((ROOT / "site" / "quick_run.json").read_text(encoding="utf-8"))["notebooks"]
+    records = [json.loads(path.read_text(encoding="utf-8"))["metadata"]["course_run"] for path in LESSONS]
+    for record in records + list(quick.values()):
+        assert "load_average" in record["machine"] and "load_average_at_start" not in record["machine"]
 
 
 def test_quick_times_must_be_quick_mode(tmp_path):
@@ -322,9 +324,6 @@ def test_instructor_guide_has_each_lesson_and_its_wrong_answers(site):
 # --- the decks ---------------------------------------------------------------------------------------------
 
 
-build_slides = load_script("build_slides")
-
-
 def test_long_outputs_become_one_line_on_a_slide():
     cell = nbformat.v4.new_code_cell("train()")
     long_log = "".join(f"step {i}\n" for i in range(40))
@@ -398,7 +397,7 @@ def test_decks_follow_the_slide_metadata(tmp_path, slides):
     cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="kept\n")]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "09_demo.ipynb")
     out = tmp_path / "decks"
-    result = run("build_slides.py", "--out", str(out), str(tmp_path / "09_demo.ipynb"))
+    result = run("build_slides", "--out", str(out), str(tmp_path / "09_demo.ipynb"))
     assert result.returncode == 0, result.stderr[-2000:]
     deck = (out / "09_demo.slides.html").read_text(encoding="utf-8")
     sections = re.findall(r"<section\b", deck)
@@ -423,7 +422,8 @@ def test_the_checkers_find_remote_assets_and_broken_links(tmp_path):
 
 
 def test_build_site_says_what_to_install(monkeypatch, capsys):
-    build_site = load_script("build_site")
+    from course_tools import build_site
+
     monkeypatch.setitem(build_site.NEEDED, "no_such_sphinx_module", "no-such-sphinx-package")
     assert build_site.main(["--out", "unused"]) == 2
     assert "pip install -r requirements-site.txt" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Write the slide metadata that the lesson decks are built from (``scripts/build_slides.py``).
+"""Write the slide metadata that the lesson decks are built from (``python -m course_tools.build_slides``).
 
 Every cell gets ``metadata.slideshow.slide_type``, decided by a few rules so that
 an instructor's deck follows the lesson's own headings:
@@ -13,8 +13,8 @@ an instructor's deck follows the lesson's own headings:
 
 Usage::
 
-    python scripts/mark_slides.py            # mark every notebook in notebooks/
-    python scripts/mark_slides.py --check    # exit 1 if a notebook's metadata differs from the rules
+    python -m course_tools.mark_slides            # mark every notebook in notebooks/
+    python -m course_tools.mark_slides --check    # exit 1 if a notebook's metadata differs from the rules
 
 Only cell metadata changes, never sources or outputs. Run it after adding or
 moving cells; a test runs ``--check``.
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in wrong:
             print(line)
         if wrong:
-            print("请运行 python scripts/mark_slides.py 更新幻灯片元数据。")
+            print("请运行 python -m course_tools.mark_slides 更新幻灯片元数据。")
         return 1 if wrong else 0
     for path in paths:
         print(f"{path.name}: {'已更新' if mark(path) else '无变化'}")

@@ -1,12 +1,12 @@
 """Build the course site: the notebooks as committed (stored outputs, nothing executed) as static HTML.
 
-    python scripts/build_site.py                 # into build/site
-    python -m http.server -d build/site          # serve it; students open http://<teacher-ip>:8000
+    python -m course_tools.build_site      # into build/site
+    python -m http.server -d build/site    # serve it; students open http://<teacher-ip>:8000
 
 The Sphinx source tree is staged in ``build/site-src`` from ``site/`` (conf.py,
 static files), the lessons (each with a download link under its title; the
 original ``.ipynb`` is copied next to its page) and the generated pages of
-``scripts/site_pages.py`` (home, routes, glossary, instructor guide). Files are
+``course_tools.site_pages`` (home, routes, glossary, instructor guide). Files are
 written only when their content changed, so a second build is incremental.
 Everything the site loads is local: it works without internet.
 """
@@ -22,11 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-import site_pages
+from course_tools import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_CONFIG = ROOT / "site"
-STAGE = ROOT / "build" / "site-src"
 OUTPUT = ROOT / "build" / "site"
 NEEDED = {"sphinx": "sphinx", "myst_nb": "myst-nb", "sphinx_book_theme": "sphinx-book-theme", "jieba": "jieba"}
 

@@ -1,7 +1,7 @@
 """Regenerate the stored outputs of the lessons: one command, a clean kernel per notebook.
 
-    python scripts/refresh_outputs.py [--quick] [notebooks ...]
-    python scripts/refresh_outputs.py --quick --times-only site/quick_run.json
+    python -m course_tools.refresh_outputs [--quick] [notebooks ...]
+    python -m course_tools.refresh_outputs --quick --times-only site/quick_run.json
 
 Each notebook runs top to bottom in a fresh kernel inside ``notebooks/``, in
 full mode (``--quick`` for a fast trial run), the way a learner runs it: the
@@ -16,8 +16,8 @@ exercise cells stay empty and their self-checks say so. Then:
   output and its text fallback (the course's explorers and quiz print a
   readable one);
 * the notebook's metadata gets a ``course_run`` record: when, on which machine
-  (CPU model, cores, GPU, load average at the start), with which library
-  versions, which mode, how long it took, and which data / checkpoint /
+  (``course_utils.hardware.machine_record()``: CPU model, cores, GPU, load
+  average at the start, ...), with which library versions, which mode, how long it took, and which data / checkpoint /
   metric route the lesson's ``cu.setup()`` reported.
 
 ``--times-only FILE`` runs the notebooks exactly the same way but writes
@@ -36,10 +36,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import html
-import importlib.metadata
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -48,11 +46,12 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from course_utils import hardware
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "evaluate", "tokenizers", "huggingface_hub")
 # Environment variables of the test suite that a learner's run does not have.
 TEST_ONLY_VARIABLES = ("COURSE_QUICK", "COURSE_EXERCISE_STRICT", "MPLBACKEND", "COURSE_NOTEBOOK_ROUTE")
 # Appended to the notebook for the run, then removed: what the lesson's cu.setup() decided.
@@ -74,47 +73,6 @@ class RefreshClient(NotebookClient):
         if msg["msg_type"] == "comm_close":
             self.closed_widgets.add(msg["content"]["comm_id"])
         super().handle_comm_msg(outs, msg, cell_index)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def gpu_name() -> str | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return None
-
-
-def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def machine() -> dict:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "gpu": gpu_name(),
-        "os": platform.platform(terse=True),
-        "load_average_at_start": None if load is None else round(load, 2),
-    }
 
 
 def progress_text(model_id: str, state: dict) -> str | None:
@@ -172,8 +130,8 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
     record = {
         "command": command,
         "mode": "quick" if quick else "full",
-        "machine": machine(),
-        "versions": versions(),
+        "machine": hardware.machine_record(),  # its load_average is taken here, at the start
+        "versions": hardware.library_versions(),
     }
     client = RefreshClient(
         nb,
@@ -202,7 +160,7 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
 
 def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     """Execute one notebook in a clean kernel and write it back; returns its run record."""
-    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "")
+    command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "")
     nb, record = execute(path, quick, cell_timeout, command)
     nb.metadata["course_run"] = record
     partial = path.with_suffix(".ipynb.partial")
@@ -218,7 +176,7 @@ def stored_times(times: Path) -> dict:
 
 def time_only(path: Path, quick: bool, cell_timeout: int, times: Path, fresh: bool) -> dict:
     """Execute one notebook like ``refresh`` but store only its run record, in the JSON file ``times``."""
-    command = "python scripts/refresh_outputs.py" + (" --quick" if quick else "") + f" --times-only {times}"
+    command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "") + f" --times-only {times}"
     _, record = execute(path, quick, cell_timeout, command)
     data = {} if fresh else stored_times(times)
     data["mode"] = record["mode"]

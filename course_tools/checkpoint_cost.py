@@ -1,6 +1,6 @@
 """How much slower bert-base-uncased trains than the packaged MiniLM-L6 on this CPU.
 
-    python benchmarks/checkpoint_cost.py [--steps 30] [--out course_utils/checkpoint_cost.json]
+    python -m course_tools.checkpoint_cost [--steps 30] [--out FILE]   # default: course_utils/checkpoint_cost.json
 
 ``cu.setup()`` uses the result to tell a learner on a CPU roughly how long the
 full-mode fine-tuning takes with ``bert-base-uncased`` (lessons 04–06: 3 epochs
@@ -19,29 +19,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from course_tools.package_data import write_json, write_package_data
+from course_utils import hardware
+from course_utils.runtime import COST_FILE  # package data: cu.setup() reads it
 
-OUT = ROOT / "course_utils" / "checkpoint_cost.json"  # package data: cu.setup() reads it
 TRAIN_PAIRS, EPOCHS, BATCH = 3668, 3, 8  # the course recipe on full MRPC
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def measure(steps: int) -> dict:
@@ -57,6 +42,7 @@ def measure(steps: int) -> dict:
 
     import course_utils as cu
 
+    machine = hardware.machine_record()  # its load_average is taken here, before the timing
     torch.manual_seed(0)
     packaged = cu.packaged_checkpoint()
     tokenizer = AutoTokenizer.from_pretrained(packaged)  # the same uncased WordPiece vocabulary as bert-base
@@ -92,14 +78,8 @@ def measure(steps: int) -> dict:
     full_samples = TRAIN_PAIRS * EPOCHS
     return {
         "measured": dt.date.today().isoformat(),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            # 1-minute load average when the timing ended: above the core count, other work shared the CPU.
-            "load_average": round(os.getloadavg()[0], 2),
-        },
+        # 1-minute load averages before and after the timing: above the core count, other work shared the CPU.
+        "machine": {**machine, "load_average_after": hardware.load_average()},
         "recipe": {"precision": "fp32", "batch_size": BATCH, "epochs": EPOCHS, "train_pairs": TRAIN_PAIRS},
         "steps_timed": steps,
         "parameters": params,
@@ -112,7 +92,7 @@ def measure(steps: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30, help="timed training steps per model (default 30)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, help="write here instead of course_utils/checkpoint_cost.json")
     args = parser.parse_args(argv)
     result = measure(args.steps)
     print("| model | parameters | samples/s | full run (3 epochs, min) |")
@@ -123,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['full_run_minutes'][name]} |"
         )
     print(f"bert-base is {result['bert_base_slowdown']}x slower per sample on {result['machine']['cpu']}")
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written: {args.out}")
+    path = write_package_data(COST_FILE.name, result) if args.out is None else write_json(args.out, result)
+    print(f"written: {path}")
     return 0
 
 

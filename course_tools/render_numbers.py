@@ -1,6 +1,6 @@
 """Write the course's measured numbers into its prose, from course_utils/benchmark_reference.json.
 
-    python scripts/render_numbers.py [--check]
+    python -m course_tools.render_numbers [--check]
 
 In the READMEs and the notebooks' markdown, a quoted measurement is written
 between markers, ``<!-- ref:speedup -->2.75<!-- /ref -->``, and this script
@@ -14,15 +14,14 @@ when a file is out of date (the tests run it).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from course_tools import benchmark
+from course_utils import reference
 
-from course_utils import reference  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FILES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "notebooks").glob("0*.ipynb"))]
 VALUE = re.compile(r"<!-- ref:(?P<name>[a-z0-9_]+) -->(?P<value>.*?)<!-- /ref -->")
@@ -30,11 +29,8 @@ TABLES = re.compile(r"(<!-- ref-tables -->\n)(.*?)(<!-- /ref-tables -->)", re.S)
 
 
 def benchmark_tables(results: dict) -> str:
-    """The reference run's tables, as benchmarks/run.py prints them."""
-    spec = importlib.util.spec_from_file_location("benchmark_run", ROOT / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.format_markdown(results)
+    """The reference run's tables, as ``python -m course_tools.benchmark`` prints them."""
+    return benchmark.format_markdown(results)
 
 
 def render(text: str, facts: dict[str, str], tables: str | None, json_string: bool) -> str:
@@ -71,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{'out of date' if args.check else 'updated'}: {path}")
     if args.check and stale:
-        print("run: python scripts/render_numbers.py", file=sys.stderr)
+        print("run: python -m course_tools.render_numbers", file=sys.stderr)
         return 1
     return 0
 

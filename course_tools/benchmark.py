@@ -1,6 +1,6 @@
 """Benchmarks of chapter 3 on the current machine, in one command.
 
-    python benchmarks/run.py [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
+    python -m course_tools.benchmark [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
 
 Measures, and prints as markdown tables (and writes as JSON):
 
@@ -23,11 +23,9 @@ run it on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -36,42 +34,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_tools.package_data import write_package_data
+from course_utils import hardware
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 SHORT_TRAIN_SAMPLES = 1600  # per recipe in --short mode (e.g. 200 steps of batch 8)
 
 
 # --------------------------------------------------------------------------- machine
-
-
-def machine_info() -> dict:
-    """CPU model, cores, library versions and whether the CPU has native bf16."""
-    import torch
-    import transformers
-
-    from course_utils.precision import cpu_supports_bf16
-
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "cpu_bf16": cpu_supports_bf16(),
-        "cuda": torch.cuda.is_available(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-    }
 
 
 def peak_rss_mb() -> float:
@@ -196,7 +167,7 @@ def run_finetune(
     """
     with tempfile.TemporaryDirectory() as tmp:
         result_path = Path(tmp) / "result.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", recipe_name, "--seed", str(seed)]
+        command = [sys.executable, "-m", "course_tools.benchmark", "--worker", recipe_name, "--seed", str(seed)]
         command += ["--result", str(result_path)]
         if short:
             command.append("--short")
@@ -487,11 +458,9 @@ def write_reference(results: dict) -> Path:
     recipes = results.get("finetune", {}).get("recipes", {})
     if results.get("short") or not {"course", "fast"} <= set(recipes):
         raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
-    partial = REFERENCE.with_suffix(".json.partial")
-    partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    partial.replace(REFERENCE)
-    print(f"[benchmark] reference numbers: {REFERENCE} (now run: python scripts/render_numbers.py)")
-    return REFERENCE
+    path = write_package_data(REFERENCE.name, results)
+    print(f"[benchmark] reference numbers: {path} (now run: python -m course_tools.render_numbers)")
+    return path
 
 
 # --------------------------------------------------------------------------- main
@@ -510,7 +479,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--reference",
         action="store_true",
         help="also write the results to course_utils/benchmark_reference.json, the file the course quotes "
-        "(then run scripts/render_numbers.py); needs a full run of both recipes",
+        "(then run python -m course_tools.render_numbers); needs a full run of both recipes",
     )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")
@@ -546,7 +515,7 @@ def main(argv=None) -> dict:
         raise SystemExit("--reference needs a full run (no --short) that fine-tunes both recipes")
     seeds = 1 if args.short else args.seeds
     course_seeds = 1 if args.short else args.course_seeds
-    results = {"short": args.short, "machine": machine_info()}
+    results = {"short": args.short, "machine": hardware.machine_record()}  # load_average: at the start
     started = time.perf_counter()
     if "finetune" in parts:
         runs = []
@@ -570,6 +539,7 @@ def main(argv=None) -> dict:
         print("[benchmark] test suite", flush=True)
         results["tests"] = tests_benchmark()
     results["total_s"] = time.perf_counter() - started
+    results["machine"]["load_average_after"] = hardware.load_average()  # above the core count: other work ran too
     path = write_results(results, args.out)
     if args.reference:
         write_reference(results)

@@ -7,10 +7,10 @@ Each page comes from one source at build time, never from a hand copy:
 * the instructor guide joins ``site/instructor.json`` (goal, demo, pitfalls),
   each notebook's ``metadata.course_run`` (full-mode time and machine),
   ``site/quick_run.json`` (quick-mode times, written by
-  ``scripts/refresh_outputs.py --quick --times-only``) and the wrong options of
+  ``python -m course_tools.refresh_outputs --quick --times-only``) and the wrong options of
   ``course_utils/quiz_questions.json``.
 
-``scripts/build_site.py`` writes these pages into the staged Sphinx source tree.
+``python -m course_tools.build_site`` writes these pages into the staged Sphinx source tree.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ import json
 import re
 from pathlib import Path
 
+from course_utils import links
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUTES_HEADING = "## 数据、模型和指标从哪里来：六条路线"
 GLOSSARY_HEADING = "## 术语表"
 QUICK_RUN = ROOT / "site" / "quick_run.json"
-INSTRUCTOR = ROOT / "site" / "instructor.json"
-QUIZ = ROOT / "course_utils" / "quiz_questions.json"
-REPO_URL = "https://github.com/hf-course-zh/chapter3-finetuning/blob/main/"
-TIMES_COMMAND = "python scripts/refresh_outputs.py --quick --times-only site/quick_run.json"
-COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
+REPO_URL = f"https://github.com/{links.GITHUB_REPO}/blob/{links.BRANCH}/"  # where a repository file is shown
+TIMES_COMMAND = "python -m course_tools.refresh_outputs --quick --times-only site/quick_run.json"
 LOCAL_BADGE = ROOT / "site" / "_static" / "colab-badge.svg"  # the same badge, drawn by the course
 
 
@@ -36,7 +35,7 @@ def local_badge(markdown: str, badge_path: str) -> str:
 
     Offline, a classroom's browser could not load Google's image and would show a broken one.
     """
-    return markdown.replace(COLAB_BADGE_URL, badge_path)
+    return markdown.replace(links.BADGE_IMAGE, badge_path)
 
 
 def lesson_notebooks(root: Path = ROOT) -> list[Path]:
@@ -146,7 +145,7 @@ def format_seconds(seconds: float) -> str:
 def describe_machine(record: dict) -> str:
     machine = record["machine"]
     gpu = machine.get("gpu") or "无 GPU"
-    load = machine.get("load_average_at_start")
+    load = machine.get("load_average")  # taken when the run started
     load_text = "" if load is None else f"，开始时负载 {load}"
     return f"{machine['cpu']}，{machine['cores']} 核，{gpu}{load_text}"
 
@@ -182,7 +181,7 @@ def lesson_section(path: Path, info: dict, quick: dict | None, questions: list[d
     lesson = path.stem[:2]
     full = nb["metadata"].get("course_run")
     if not full:
-        raise ValueError(f"{path.name} 的元数据里没有 course_run；请先运行 python scripts/refresh_outputs.py")
+        raise ValueError(f"{path.name} 的元数据里没有 course_run；请先运行 python -m course_tools.refresh_outputs")
     rows = ["| 模式 | 用时 | 机器 |", "| --- | --- | --- |"]
     if quick:
         rows.append(f"| 快速模式（`COURSE_QUICK=1`） | {format_seconds(quick['wall_s'])} | {describe_machine(quick)} |")
@@ -219,10 +218,10 @@ def instructor_page(root: Path = ROOT, quick_path: Path = QUICK_RUN) -> str:
         "",
         "每一节：一句话目标、现场演示什么、在 CPU 上从头到尾执行要多久（快速模式和完整模式）、"
         "学生常选的错误答案，以及这一节避开的新版本库的坑。用时不是手写的：完整模式来自笔记本元数据里的 "
-        "`course_run`（`python scripts/refresh_outputs.py` 写入），快速模式来自 `site/quick_run.json`"
+        "`course_run`（`python -m course_tools.refresh_outputs` 写入），快速模式来自 `site/quick_run.json`"
         f"（`{TIMES_COMMAND}` 写入）。课堂演示一般用快速模式；完整模式的结果已经存在笔记本里，可以直接讲。",
         "",
-        "幻灯片：`python scripts/build_slides.py` 为每一节生成一份 reveal.js 幻灯片，放在 `build/slides/`。",
+        "幻灯片：`python -m course_tools.build_slides` 为每一节生成一份 reveal.js 幻灯片，放在 `build/slides/`。",
         "",
     ]
     if quick.get("provisional"):

@@ -1,11 +1,11 @@
 """Build one reveal.js deck per lesson from the notebooks' slide metadata.
 
-    npm ci                                # once: the local reveal.js of package.json
-    python scripts/build_slides.py        # into build/slides (index.html lists the decks)
+    npm ci                                 # once: the local reveal.js of package.json
+    python -m course_tools.build_slides    # into build/slides (index.html lists the decks)
     python -m http.server -d build/slides
 
 Cells become slides by their ``metadata.slideshow.slide_type`` (written by
-``scripts/mark_slides.py``); nbconvert's SlidesExporter renders them with the
+``python -m course_tools.mark_slides``); nbconvert's SlidesExporter renders them with the
 template in ``site/slides_template`` (every script local, nothing from a CDN).
 For the deck, not for the notebook: code outputs longer than
 ``MAX_OUTPUT_LINES`` lines (training logs, long tables) become a one-line note,
@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 
 import nbformat
-import site_pages
 from nbconvert import SlidesExporter
+
+from course_tools import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "build" / "slides"
@@ -132,7 +133,7 @@ def index_page(decks: list[tuple[str, str]]) -> str:
 </head>
 <body>
 <h1>第 3 章幻灯片 · 微调一个预训练模型</h1>
-<p>每一节一份 reveal.js 幻灯片，由笔记本生成（<code>python scripts/build_slides.py</code>）。
+<p>每一节一份 reveal.js 幻灯片，由笔记本生成（<code>python -m course_tools.build_slides</code>）。
 方向键翻页，<kbd>Esc</kbd> 看全部幻灯片，<kbd>S</kbd> 打开讲者视图；过长的输出在幻灯片里省略了，完整内容见笔记本。</p>
 <ol start="0">
 {items}
