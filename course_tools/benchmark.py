@@ -39,6 +39,7 @@ from course_utils import hardware
 
 ROOT = Path(__file__).resolve().parents[1]
 
+PRECISION_WORDS = {"fp32": "fp32", "bf16": "bf16 autocast", "fp16": "fp16 autocast"}  # the table's precision column
 SHORT_TRAIN_SAMPLES = 1600  # per recipe in --short mode (e.g. 200 steps of batch 8)
 
 
@@ -92,10 +93,11 @@ def finetune_worker(
     )
 
     import course_utils as cu
-    from course_utils.recipes import recipe
+    from course_utils.hardware import detect_device
+    from course_utils.recipes import recipe, recipe_precision
 
     transformers.logging.set_verbosity_error()
-    device = cu.detect_device()
+    device = detect_device()
     _, checkpoint, tokenizer, tokenized = load_tokenized()
     kwargs = recipe(recipe_name, device, bf16=bf16)
     # Both recipes are timed the same way: training only, then one evaluation on the validation set.
@@ -136,7 +138,8 @@ def finetune_worker(
         "recipe": recipe_name,
         "seed": seed,
         "override": override or {},
-        "bf16": bool(kwargs.get("bf16")),
+        "precision": recipe_precision(recipe_name, device, bf16).mode,  # the one precision value, not parsed back
+        "bf16": recipe_precision(recipe_name, device, bf16).mode == "bf16",
         "sampling": kwargs.get("train_sampling_strategy", "random"),
         "batch_size": args.per_device_train_batch_size,
         "learning_rate": args.learning_rate,
@@ -210,6 +213,7 @@ def finetune_summary(runs: list[dict]) -> dict:
         chosen = [run for run in runs if run["recipe"] == name]
         by_recipe[name] = {key: summarize([run[key] for run in chosen]) for key in keys}
         by_recipe[name]["bf16"] = chosen[0]["bf16"]
+        by_recipe[name]["precision"] = chosen[0].get("precision", "bf16" if chosen[0]["bf16"] else "fp32")
         by_recipe[name]["sampling"] = chosen[0].get("sampling", "random")
         by_recipe[name]["batch_size"] = chosen[0]["batch_size"]
         by_recipe[name]["learning_rate"] = chosen[0]["learning_rate"]
@@ -373,8 +377,9 @@ def format_markdown(results: dict) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for name, row in finetune["recipes"].items():
+            precision = PRECISION_WORDS[row.get("precision", "bf16" if row["bf16"] else "fp32")]
             lines.append(
-                f"| {name} | {'bf16 autocast' if row['bf16'] else 'fp32'} | {row.get('sampling', 'random')} "
+                f"| {name} | {precision} | {row.get('sampling', 'random')} "
                 f"| {row['batch_size']} "
                 f"| {row['learning_rate']:g} | {row['epochs'] if row['epochs'] is not None else '-'} "
                 f"| {row['train_s']['n']} | {_pm(row['train_s'], 2, 1 / 60)} | {_pm(row['samples_per_s'], 1)} "

@@ -41,10 +41,11 @@ def measure(steps: int) -> dict:
     )
 
     import course_utils as cu
+    from course_utils.checkpoint import packaged_checkpoint
 
     machine = hardware.machine_record()  # its load_average is taken here, before the timing
     torch.manual_seed(0)
-    packaged = cu.packaged_checkpoint()
+    packaged = packaged_checkpoint()
     tokenizer = AutoTokenizer.from_pretrained(packaged)  # the same uncased WordPiece vocabulary as bert-base
     raw = cu.load_dataset("nyu-mll/glue", "mrpc")["train"]
     tokenized = raw.map(lambda b: tokenizer(b["sentence1"], b["sentence2"], truncation=True), batched=True)

@@ -54,11 +54,15 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # Environment variables of the test suite that a learner's run does not have.
 TEST_ONLY_VARIABLES = ("COURSE_QUICK", "COURSE_EXERCISE_STRICT", "MPLBACKEND", "COURSE_NOTEBOOK_ROUTE")
-# Appended to the notebook for the run, then removed: what the lesson's cu.setup() decided.
+# Appended to the notebook for the run, then removed: the routes the lesson really used (course_utils.routes),
+# after any fallback during the run, not only what cu.setup() planned.
 ROUTE_PROBE = (
     "import json as _json\n"
-    "print(_json.dumps({'device': env.device, 'quick': env.quick, 'data': env.data_source,"
-    " 'checkpoint': env.checkpoint_label, 'metric': env.metric_source}, ensure_ascii=False))"
+    "from course_utils.routes import routes_used as _routes_used\n"
+    "_used = _routes_used()\n"
+    "print(_json.dumps({'device': env.device, 'quick': env.quick, 'data': _used['data:mrpc']['kind'],"
+    " 'checkpoint': _used['checkpoint']['label'], 'metric': _used['metric']['kind'], 'used': _used},"
+    " ensure_ascii=False))"
 )
 
 

@@ -7,25 +7,28 @@ between markers, ``<!-- ref:speedup -->2.75<!-- /ref -->``, and this script
 replaces what is between them with the value of that name in
 ``course_utils.reference.facts()``. ``benchmarks/README.md`` also carries the
 reference run's full tables between ``<!-- ref-tables -->`` and
-``<!-- /ref-tables -->``. ``--check`` changes nothing and exits with status 1
+``<!-- /ref-tables -->``, and README.md the route table of ``course_utils.routes``
+between ``<!-- route-table -->`` and ``<!-- /route-table -->``. ``--check`` changes nothing and exits with status 1
 when a file is out of date (the tests run it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
 
 from course_tools import benchmark
-from course_utils import reference
+from course_utils import reference, routes
 
 ROOT = Path(__file__).resolve().parents[1]
 
 FILES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "notebooks").glob("0*.ipynb"))]
 VALUE = re.compile(r"<!-- ref:(?P<name>[a-z0-9_]+) -->(?P<value>.*?)<!-- /ref -->")
 TABLES = re.compile(r"(<!-- ref-tables -->\n)(.*?)(<!-- /ref-tables -->)", re.S)
+ROUTE_TABLE = re.compile(r"(<!-- route-table -->\n)(.*?)(<!-- /route-table -->)", re.S)
 
 
 def benchmark_tables(results: dict) -> str:
@@ -43,7 +46,25 @@ def render(text: str, facts: dict[str, str], tables: str | None, json_string: bo
     text = VALUE.sub(value, text)
     if tables is not None and not json_string:
         text = TABLES.sub(lambda m: m[1] + tables + m[3], text)
+    if "<!-- route-table -->" in text:  # the route table, from the one set of route names (course_utils.routes)
+        text = render_route_table(text, json_string)
     return text
+
+
+def render_route_table(text: str, json_string: bool) -> str:
+    """Fill the route table between its markers; in a notebook, inside the markdown cell that holds them."""
+
+    def fill(source: str) -> str:
+        return ROUTE_TABLE.sub(lambda m: m[1] + routes.route_table_markdown() + "\n" + m[3], source)
+
+    if not json_string:
+        return fill(text)
+    notebook = json.loads(text)
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if ROUTE_TABLE.search(source):
+            cell["source"] = fill(source).splitlines(keepends=True)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from .errors import CheckpointError, CourseError, DataSourceError, MetricError
 from .hub import hub_status
 from .load_report import hide_load_report, show_load_report
 from .metrics import load_metric
-from .routes import run_record as routes_used
+from .routes import routes_used
 from .runtime import check_versions, setup
 
 # 01–03: the data, tokenization, padding.

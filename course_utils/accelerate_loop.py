@@ -31,10 +31,11 @@ from transformers import (
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from course_utils.checkpoint import resolve_checkpoint
-from course_utils.data import choose_data_source, load_dataset
+from course_utils.data import load_dataset
 from course_utils.metrics import load_metric
 from course_utils.outputs import check_output_dir, publish, staging_dir, write_run_files
 from course_utils.recipes import COURSE
+from course_utils.routes import routes_used
 from course_utils.runtime import check_process_group
 
 
@@ -175,7 +176,7 @@ def make_report(accelerator, config, train_dataloader, results, losses, train_se
         "train_seconds": round(train_seconds, 1),
         "mixed_precision": accelerator.mixed_precision,
         "checkpoint": resolve_checkpoint(config.checkpoint, announce=False),  # the one training_function used
-        "data_source": choose_data_source("mrpc").kind,
+        "routes": routes_used(),  # where the data, checkpoint and metric really came from (after any fallback)
         "label_names": train_dataloader.dataset.features["labels"].names,
         "date": datetime.date.today().isoformat(),
         "config": dataclasses.asdict(config),

@@ -13,7 +13,7 @@ copies typed here.
 from __future__ import annotations
 
 from . import reference
-from .precision import precision_policy  # the course's one mixed-precision policy
+from .precision import Precision, precision_policy  # the course's one mixed-precision policy
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
 COURSE = {
@@ -95,10 +95,17 @@ def recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> dict:
     raise ValueError(f"未知的配方 {name!r}：可选 'course' 或 'fast'")
 
 
+def recipe_precision(name: str, device: str = "cpu", bf16: bool | None = None) -> Precision:
+    """The precision recipe ``name`` trains in: the course's policy for the fast recipe, fp32 for the course's."""
+    if name == "fast":
+        return precision_policy(device, bf16)
+    return Precision("fp32", device, "课程配方：fp32")
+
+
 def describe_recipe(name: str, device: str = "cpu", bf16: bool | None = None) -> str:
     """The recipe's settings and the reason for each, in Chinese (printed by notebooks and the script)."""
     kwargs = recipe(name, device, bf16=bf16)
-    precision = precision_policy(device, bf16).label if name == "fast" else "fp32"
+    precision = recipe_precision(name, device, bf16).label
     lines = [
         f"配方 {name}：批大小 {kwargs['per_device_train_batch_size']}，学习率 {kwargs['learning_rate']:g}，"
         f"{kwargs['num_train_epochs']} 个 epoch，精度 {precision}，"
@@ -126,5 +133,5 @@ def loop_settings(name: str, device: str = "cpu", bf16: bool | None = None) -> d
         "weight_decay": kwargs.get("weight_decay", 0.0),
         "warmup_ratio": warmup if warmup < 1 else 0.0,
         "group_by_length": kwargs.get("train_sampling_strategy") == "group_by_length",
-        "mixed_precision": precision_policy(device, bf16).accelerate if name == "fast" else "no",
+        "mixed_precision": recipe_precision(name, device, bf16).accelerate,
     }

@@ -87,7 +87,7 @@ def forget() -> None:
     _USED.clear()
 
 
-def run_record() -> dict[str, dict[str, str]]:
+def routes_used() -> dict[str, dict[str, str]]:
     """Every route recorded in this process, as plain data (what a run record or ``metrics.json`` stores)."""
     return {resource: asdict(route) for resource, route in sorted(_USED.items())}
 

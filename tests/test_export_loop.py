@@ -157,7 +157,7 @@ def test_the_module_imports_each_helper_from_where_it_is_defined():
             assert getattr(module, alias.name) is helper
             assert getattr(helper, "__module__", node.module) == node.module, alias.name
     assert export_loop.defining_module("COURSE") == "course_utils.recipes"  # a dict: found without __module__
-    assert export_loop.defining_module("detect_device") == "course_utils.hardware"  # __init__ gets it from runtime
+    assert export_loop.defining_module("precision_policy") == "course_utils.precision"
 
 
 def test_only_the_alias_is_rewritten():

@@ -166,3 +166,23 @@ def test_times_only_refuses_to_mix_modes(tmp_path):
     result = run_times_only(times, path)
     assert result.returncode == 2 and "不能混入 quick 模式" in result.stderr
     assert json.loads(times.read_text()) == {"mode": "full", "notebooks": {}}
+
+
+def test_the_run_record_names_the_route_really_used(hub_online, monkeypatch, capsys):
+    """The probe said the Hub answers, the download broke: the run record says the sample, not the Hub."""
+    import datasets
+
+    import course_utils as cu
+
+    def dropped(*args, **kwargs):
+        raise ConnectionError("connection reset mid-download")
+
+    monkeypatch.setattr(datasets, "load_dataset", dropped)
+    env = cu.setup(verbose=False)
+    assert env.data_source == "hub"  # the plan
+    cu.load_dataset("nyu-mll/glue", "mrpc")
+    capsys.readouterr()
+    exec(refresh.ROUTE_PROBE, {"env": env})  # what refresh_outputs appends to a lesson and reads back
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["data"] == "embedded" and record["used"]["data:mrpc"]["kind"] == "embedded"
+    assert "ConnectionError" in record["used"]["data:mrpc"]["reason"]

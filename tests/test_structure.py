@@ -93,3 +93,38 @@ def test_the_front_door_check_can_fail(tmp_path):
     fake = tmp_path / "fake.py"
     fake.write_text("def f():\n    import course_utils as cu\n    from . import routes\n", encoding="utf-8")
     assert _imports("course_utils.fake", fake, _modules()) == {"course_utils", "course_utils.routes"}
+
+
+def _python_files():
+    for path in ROOT.rglob("*.py"):
+        parts = set(path.relative_to(ROOT).parts)
+        if not parts & SKIP_PARTS and not any(part.startswith(".venv") for part in parts):
+            yield path
+
+
+def test_nothing_is_loaded_by_file_path_and_sys_path_is_left_alone():
+    """Only the conftest files may touch sys.path; tools are a package, run with python -m."""
+    offenders = []
+    for path in _python_files():
+        if path.name == "conftest.py" or path == Path(__file__).resolve():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "spec_from_file_location" in text or "sys.path.insert" in text or "sys.path.append" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_learner_code_does_not_depend_on_the_maintainer_tools():
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(name.split(".")[0] == "course_tools" for name in names), path.name
+
+
+def test_the_colab_install_gets_course_utils_only():
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    assert all(name.split(".")[0] == "course_utils" for name in packages), packages
