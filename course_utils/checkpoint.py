@@ -133,6 +133,11 @@ def _explicit(value: str, origin: str = "环境变量 COURSE_CHECKPOINT") -> rou
     return _hub_id_route(value)
 
 
+# Which preferred checkpoint the recorded route answers; ANY for a checkpoint the user named (it answers every one).
+_ANSWERS: dict[str, str] = {}
+ANY = "*"
+
+
 def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> routes.Route:
     """Decide the checkpoint once per process, downloading nothing; afterwards return the recorded route.
 
@@ -140,11 +145,13 @@ def choose_checkpoint(preferred: str = COURSE_CHECKPOINT) -> routes.Route:
     :func:`resolve_checkpoint` replaces it when a download fails and it falls back.
     """
     known = routes.used("checkpoint")
-    if known is not None:
+    if known is not None and _ANSWERS.get("checkpoint") in (preferred, ANY):
         return known
     override = os.environ.get("COURSE_CHECKPOINT", "").strip()
     if override:
+        _ANSWERS["checkpoint"] = ANY
         return routes.record(_explicit(override))
+    _ANSWERS["checkpoint"] = preferred
     hub = hub_status()
     if hub.reachable:
         kind = routes.online_kind()
@@ -161,7 +168,9 @@ def use_checkpoint(value: str, origin: str = "命令行参数 --checkpoint") -> 
     What ``scripts/train_mrpc.py --checkpoint`` does; raises :class:`CheckpointError` for a name it cannot use.
     """
     _fetched.cache_clear()
-    return routes.record(_explicit(value, origin))
+    route = routes.record(_explicit(value, origin))
+    _ANSWERS["checkpoint"] = ANY
+    return route
 
 
 def download_checkpoint(model_id: str) -> str:
