@@ -122,7 +122,9 @@ def test_model_card_describes_the_run(quick_run):
     assert f"准确率 {report['accuracy']:.3f}，F1 {report['f1']:.3f}" in card  # the metrics
     assert f"日期：{saved['date']}" in card and "0 = not_equivalent" in card
     if data_dir is not None:
-        assert "本地 MRPC 原始文件" in card
+        assert "来源：MRPC 原始文件" in card and saved["routes"]["data:mrpc"]["kind"] == "source"
+    else:
+        assert "小样本" in card and saved["routes"]["data:mrpc"]["kind"] == "embedded"
 
 
 def test_two_cpu_processes_evaluate_each_example_once(tmp_path, mrpc_dir):
