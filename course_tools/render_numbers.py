@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from course_tools import benchmark
+from course_tools import benchmark, min_versions
 from course_utils import reference, routes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "notebooks").glob("0*.ipynb"))]
 VALUE = re.compile(r"<!-- ref:(?P<name>[a-z0-9_]+) -->(?P<value>.*?)<!-- /ref -->")
 TABLES = re.compile(r"(<!-- ref-tables -->\n)(.*?)(<!-- /ref-tables -->)", re.S)
+FLOORS = re.compile(r"<!-- floors -->.*?<!-- /floors -->")
 ROUTE_TABLE = re.compile(r"(<!-- route-table -->\n)(.*?)(<!-- /route-table -->)", re.S)
 
 
@@ -46,9 +47,16 @@ def render(text: str, facts: dict[str, str], tables: str | None, json_string: bo
     text = VALUE.sub(value, text)
     if tables is not None and not json_string:
         text = TABLES.sub(lambda m: m[1] + tables + m[3], text)
+    if not json_string:  # the tested lowest versions, from requirements.txt (torch: see the README's note)
+        text = FLOORS.sub(lambda _: f"<!-- floors -->{floors_line()}<!-- /floors -->", text)
     if "<!-- route-table -->" in text:  # the route table, from the one set of route names (course_utils.routes)
         text = render_route_table(text, json_string)
     return text
+
+
+def floors_line() -> str:
+    """The declared lowest versions but torch's, as the README lists them."""
+    return "、".join(f"{name} {version}" for name, version in sorted(min_versions.floors().items()) if name != "torch")
 
 
 def render_route_table(text: str, json_string: bool) -> str:

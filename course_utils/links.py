@@ -31,19 +31,38 @@ def pip_source() -> str:
     return f"course-utils @ git+https://github.com/{GITHUB_REPO}.git@{BRANCH}"
 
 
+def install_cell() -> str:
+    """The source of every notebook's first code cell: install the course on Colab only, then check for a restart.
+
+    pip keeps Colab's torch (course-utils does not depend on torch) and upgrades what is older
+    than the course's ranges; ``check_restart`` says when a library was imported before it was upgraded.
+    """
+    return (
+        "# 只在 Google Colab 里执行：安装课程辅助包 course_utils 及它需要的库。\n"
+        "# Colab 自带的 torch 不会被替换（course_utils 不锁定 torch 版本）。\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install -q "{pip_source()}"\n'
+        "    from course_utils.runtime import check_restart\n"
+        "\n"
+        "    check_restart()  # 安装前就已导入、又被升级了的库：提示先重启会话"
+    )
+
+
 _BADGE_RE = re.compile(r"\[!\[在 Colab 中打开\]\([^)]*\)\]\([^)]*\)")
-_PIP_RE = re.compile(r"course-utils @ git\+https://github\.com/[^\"'\s]+")
 
 
 def sync_notebook(path: Path, repo_root: Path) -> bool:
-    """Rewrite the badge and install source of one notebook; True when it changed."""
+    """Rewrite the badge and the install cell of one notebook; True when it changed."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     rel = path.relative_to(repo_root).as_posix()
     changed = False
     for cell in nb["cells"]:
         text = "".join(cell["source"])
         new = _BADGE_RE.sub(lambda _: colab_badge(rel), text)
-        new = _PIP_RE.sub(lambda _: pip_source(), new)
+        if cell["cell_type"] == "code" and 'if "google.colab" in sys.modules:' in text:
+            new = install_cell()
         if new != text:
             cell["source"] = new.splitlines(keepends=True)
             changed = True

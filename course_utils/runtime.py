@@ -28,13 +28,13 @@ from .routes import pack_info
 # The ranges of requirements.txt for the libraries the lessons depend on
 # (tests/test_repo.py keeps the two in step).
 REQUIRED = {
-    "torch": ">=2.4,<3",
+    "torch": ">=2.6,<3",
     "transformers": ">=5.0,<6",
     "datasets": ">=5.0,<6",
-    "accelerate": ">=1.0,<2",
+    "accelerate": ">=1.1,<2",
     "evaluate": ">=0.4.6,<0.5",
     "scikit-learn": ">=1.5",
-    "matplotlib": ">=3.8",
+    "matplotlib": ">=3.9",
     "ipywidgets": ">=8.1,<9",
 }
 
@@ -70,20 +70,75 @@ def _version(package: str) -> str:
         return "未安装"
 
 
-def check_versions(verbose: bool = True) -> dict[str, bool]:
-    """Compare installed versions with the course's ranges; True means it fits."""
+def version_problems() -> dict[str, tuple[str, str]]:
+    """The course's libraries whose installed version is outside its range: ``{package: (installed, range)}``."""
     from packaging.specifiers import SpecifierSet
-    from packaging.version import Version
+    from packaging.version import InvalidVersion, Version
 
-    fits = {}
+    problems = {}
     for package, spec in REQUIRED.items():
         installed = _version(package)
-        ok = installed != "未安装" and Version(installed.split("+")[0]) in SpecifierSet(spec)
-        fits[package] = ok
-        if verbose:
-            mark = "✓" if ok else "✗ 请运行 pip install -r requirements.txt"
-            print(f"{package:<14}{installed:<16}需要 {spec:<14}{mark}")
-    return fits
+        try:
+            fits = installed != "未安装" and Version(installed.split("+")[0]) in SpecifierSet(spec)
+        except InvalidVersion:
+            fits = False
+        if not fits:
+            problems[package] = (installed, spec)
+    return problems
+
+
+def fix_command(problems: dict[str, tuple[str, str]]) -> str:
+    """The exact pip command that brings ``problems`` into the course's ranges."""
+    return "pip install -U " + " ".join(f'"{package}{spec}"' for package, (_, spec) in problems.items())
+
+
+def version_warning(problems: dict[str, tuple[str, str]]) -> str:
+    """A learner-facing message (Chinese) naming each library out of range and the command that fixes it."""
+    found = "；".join(
+        f"{package} {installed}（课程需要 {spec}）"
+        if installed != "未安装"
+        else f"{package} 没有安装（课程需要 {spec}）"
+        for package, (installed, spec) in problems.items()
+    )
+    return (
+        f"注意：这些库的版本不符合课程的要求：{found}。\n"
+        f"请在终端（Colab / Jupyter 里在命令前加 %）运行：\n    {fix_command(problems)}\n"
+        "然后重启内核（Colab：代码执行程序 → 重启会话），再从头运行这个笔记本。"
+    )
+
+
+def check_versions(verbose: bool = True) -> dict[str, bool]:
+    """Compare installed versions with the course's ranges; True means it fits (prints a table and the fix)."""
+    problems = version_problems()
+    if verbose:
+        for package, spec in REQUIRED.items():
+            mark = "✗" if package in problems else "✓"
+            print(f"{package:<14}{_version(package):<16}需要 {spec:<14}{mark}")
+        if problems:
+            print(version_warning(problems))
+    return {package: package not in problems for package in REQUIRED}
+
+
+def check_restart(packages: tuple[str, ...] = (*REQUIRED, "tokenizers", "huggingface_hub")) -> list[str]:
+    """After an install cell: the libraries this kernel imported before pip replaced them (a restart is needed).
+
+    Prints, in Chinese, which ones and what to do; returns their names (empty: carry on, no restart).
+    """
+    import sys
+
+    stale = []
+    for package in packages:
+        module = sys.modules.get(package.replace("-", "_").replace("scikit_learn", "sklearn"))
+        loaded = getattr(module, "__version__", None)
+        if loaded is not None and loaded != _version(package):
+            stale.append(f"{package} {loaded} → {_version(package)}")
+    if stale:
+        print(
+            "注意：这些库在安装之前已经导入，内核里还是旧版本：" + "；".join(stale) + "。\n"
+            "请重启会话（Colab 菜单：代码执行程序 → 重启会话），然后从下一格接着运行（不用再运行这一格）。",
+            flush=True,
+        )
+    return stale
 
 
 def quiet_warnings() -> None:
@@ -162,6 +217,9 @@ def pack_line() -> str | None:
 
 def setup(seed: int = 42, verbose: bool = True) -> CourseEnv:
     """Seed everything, detect the environment and print the status block."""
+    problems = version_problems()
+    if problems and verbose:  # say which library is too old and how to fix it, before anything fails on it
+        print(version_warning(problems), flush=True)
     from transformers import set_seed
 
     quiet_warnings()

@@ -55,6 +55,7 @@ def test_install_then_setup_come_first(path):
     install, setup = _code_cells(_load(path))[:2]
     install_src = _source(install)
     assert 'if "google.colab" in sys.modules:' in install_src
+    assert install_src == links.install_cell()  # one source for every notebook's install cell
     assert links.pip_source() in install_src
     # Colab keeps its own torch: the install cell never names it.
     assert not re.search(r"\btorch\b", install_src.split("sys.modules:", 1)[1])

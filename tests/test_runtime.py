@@ -111,3 +111,44 @@ def test_setup_names_the_offline_pack(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     cu.setup(verbose=True)
     assert f"离线包：{tmp_path}（2026-11-26T08:00:00 准备，checkpoint x/y）" in capsys.readouterr().out
+
+
+# --- versions: a too-old library is named with the exact command that fixes it
+
+
+def test_setup_names_a_too_old_library_and_the_command(monkeypatch, capsys):
+    from course_utils import runtime
+
+    real = runtime._version
+    monkeypatch.setattr(runtime, "_version", lambda package: "4.57.1" if package == "transformers" else real(package))
+    assert runtime.version_problems() == {"transformers": ("4.57.1", runtime.REQUIRED["transformers"])}
+    cu.setup(verbose=True)
+    out = capsys.readouterr().out
+    assert "transformers 4.57.1（课程需要 >=5.0,<6）" in out
+    assert 'pip install -U "transformers>=5.0,<6"' in out and "重启" in out
+    assert cu.check_versions(verbose=False)["transformers"] is False
+
+
+def test_a_missing_or_odd_version_is_a_problem_not_a_crash(monkeypatch):
+    from course_utils import runtime
+
+    real = runtime._version
+    fake = {"accelerate": "未安装", "evaluate": "not-a-version"}
+    monkeypatch.setattr(runtime, "_version", lambda package: fake.get(package) or real(package))
+    assert set(runtime.version_problems()) == {"accelerate", "evaluate"}
+    assert "accelerate 没有安装" in runtime.version_warning(runtime.version_problems())
+
+
+def test_check_restart_names_libraries_imported_before_an_upgrade(monkeypatch, capsys):
+    import sys
+    import types
+
+    from course_utils import runtime
+
+    monkeypatch.setitem(sys.modules, "transformers", types.SimpleNamespace(__version__="4.57.1"))
+    assert runtime.check_restart(("transformers",)) == [f"transformers 4.57.1 → {runtime._version('transformers')}"]
+    assert "请重启会话" in capsys.readouterr().out
+    monkeypatch.setitem(
+        sys.modules, "transformers", types.SimpleNamespace(__version__=runtime._version("transformers"))
+    )
+    assert runtime.check_restart(("transformers",)) == [] and capsys.readouterr().out == ""
