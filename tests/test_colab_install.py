@@ -27,8 +27,8 @@ from course_utils.envvars import env_flag
 from course_utils.runtime import REQUIRED
 
 ROOT = Path(__file__).resolve().parents[1]
-# What a Colab runtime plausibly has before the course is installed (all below the course's ranges but accelerate).
-COLAB_STACK = ["transformers==4.57.1", "datasets==4.0.0", "accelerate==1.10.1"]
+# What a Colab runtime plausibly has before the course is installed: below the course's ranges but accelerate.
+COLAB_STACK = ["transformers==4.57.1", "datasets==4.0.0", "accelerate==1.10.1", "ipywidgets==7.7.1"]
 COLAB_TORCH = "2.13.0"  # the CPU wheel on this machine's disk stands in for Colab's own torch build
 
 pytestmark = pytest.mark.skipif(
@@ -115,7 +115,8 @@ def test_setup_names_the_too_old_library_before_the_install(colab):
     code = "import course_utils as cu; cu.setup()"
     result = _run([python, "-c", code], env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp)
     assert "transformers 4.57.1（课程需要 >=5.0,<6）" in result.stdout
-    assert 'pip install -U "transformers>=5.0,<6"' in result.stdout and "datasets 4.0.0" in result.stdout
+    assert '"transformers>=5.0,<6"' in result.stdout and "datasets 4.0.0" in result.stdout
+    assert "pip install -U " in result.stdout and "ipywidgets 7.7.1" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
