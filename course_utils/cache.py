@@ -77,8 +77,11 @@ def cached_checkpoint(model_id: str) -> str | None:
 
 
 def cached_metric_module(name: str = "glue") -> str | None:
-    """The newest ``<name>.py`` that ``evaluate.load(name)`` left in evaluate's module cache."""
-    import evaluate
+    """The newest ``<name>.py`` that ``evaluate.load(name)`` left in evaluate's module cache (None without evaluate)."""
+    try:
+        import evaluate
+    except ImportError:  # not installed yet (cu.setup() names it and the command that installs it)
+        return None
 
     pattern = os.path.join(
         evaluate.config.HF_MODULES_CACHE, "evaluate_modules", "metrics", f"evaluate-metric--{name}", "*", f"{name}.py"

@@ -10,6 +10,7 @@ benchmark table. Nobody parses keyword dicts back into a mode.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from . import hardware
@@ -25,6 +26,7 @@ class Precision:
     mode: str
     device: str
     reason: str  # Chinese, one sentence
+    measured_speedup: float | None = None  # on CPU: bf16 autocast's measured speed over fp32 (the probe)
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -51,22 +53,57 @@ class Precision:
         return {**kwargs, "use_cpu": True} if self.device == "cpu" else kwargs
 
 
+BF16_MARGIN = 1.15  # on a CPU, bf16 only when the probe measured it at least this much faster than fp32
+OVERRIDES = ("auto", "fp32", "bf16")  # COURSE_PRECISION
+
+
+def _override() -> str:
+    value = os.environ.get("COURSE_PRECISION", "").strip().lower() or "auto"
+    if value not in OVERRIDES:
+        from .errors import CourseError
+
+        raise CourseError(
+            f"环境变量 COURSE_PRECISION={value!r} 不认识（English: unknown COURSE_PRECISION {value!r}）。",
+            "可选 auto（默认：在 CPU 上实测 bf16 是否更快）、fp32 或 bf16；或者删掉这个变量。",
+        )
+    return value
+
+
+def cpu_precision() -> Precision:
+    """bf16 on this CPU only when the probe measured it ≥ BF16_MARGIN × faster than fp32 (cached per machine)."""
+    from .precision_probe import cpu_bf16_speedup
+
+    result = cpu_bf16_speedup()
+    ratio = result["ratio"]
+    if ratio >= BF16_MARGIN:
+        return Precision(
+            "bf16", "cpu", f"实测 bf16 自动混合精度比 fp32 快 {ratio:.2f} 倍（门槛 {BF16_MARGIN}），用 bf16", ratio
+        )
+    speed = f"快 {ratio:.2f} 倍，不到门槛 {BF16_MARGIN}" if ratio >= 1 else f"只有 fp32 的 {ratio:.2f} 倍速度"
+    return Precision("fp32", "cpu", f"实测 bf16 自动混合精度{speed}，用 fp32", ratio)
+
+
 def precision_policy(device: str | None = None, bf16: bool | None = None) -> Precision:
     """The course's mixed-precision policy for ``device`` (detected when None).
 
+    - ``COURSE_PRECISION=fp32`` / ``bf16`` decides on any device (``auto``, the
+      default, leaves it to the rules below; another value is a clear error).
     - CUDA: bf16 where the GPU supports it (compute capability 8.0 or newer:
       A100, H100, RTX 30xx and later), else fp16 (T4, V100: every CUDA GPU runs fp16).
       bf16 has fp32's range, so it needs no loss scaling.
-    - CPU: bf16 where the CPU has native bfloat16 instructions (AVX512-BF16 / AMX,
-      :func:`course_utils.hardware.cpu_supports_bf16`); without them bf16 is
-      emulated and slower: fp32.
+    - CPU: measured, not inferred from instruction flags: bf16 when
+      :mod:`course_utils.precision_probe` found bf16 autocast at least
+      :data:`BF16_MARGIN` times faster than fp32 on this machine, else fp32.
     - Apple MPS and anything else: fp32.
 
-    ``bf16=True`` / ``False`` overrides what the hardware says about bf16 (e.g. to
-    simulate a CPU without it; on "cuda" it then assumes a GPU is there). Never
-    initialises CUDA: only ``torch.cuda.is_available()`` and nvidia-smi are asked.
+    ``bf16=True`` / ``False`` overrides the hardware's answer (e.g. to simulate a
+    CPU without it; on "cuda" it then assumes a GPU is there). Never initialises
+    CUDA: only ``torch.cuda.is_available()`` and nvidia-smi are asked.
     """
     device = device or hardware.detect_device()
+    override = _override()
+    if bf16 is None and override != "auto":
+        return Precision(override, device, f"环境变量 COURSE_PRECISION={override} 指定")
     if device == "cuda":
         if bf16 is None:
             import torch
@@ -79,11 +116,9 @@ def precision_policy(device: str | None = None, bf16: bool | None = None) -> Pre
             return Precision("bf16", device, "GPU 支持 bf16（计算能力 ≥ 8.0）")
         return Precision("fp16", device, "GPU 不支持 bf16，用 fp16")
     if device == "cpu":
-        if hardware.cpu_supports_bf16() if bf16 is None else bf16:
-            return Precision(
-                "bf16", device, "CPU 有原生 bf16 指令（AVX512-BF16/AMX）；是否真的更快因 CPU 而异，见第 04 节"
-            )
-        return Precision("fp32", device, "CPU 没有原生 bf16 指令，bf16 只是软件模拟、反而更慢，用 fp32")
+        if bf16 is None:
+            return cpu_precision()
+        return Precision("bf16" if bf16 else "fp32", device, "按参数 bf16=" + str(bf16))
     return Precision("fp32", device, f"{device} 上用 fp32")
 
 

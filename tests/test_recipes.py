@@ -4,7 +4,8 @@ import pytest
 from transformers import TrainingArguments
 
 import course_utils as cu
-from course_utils import hardware, recipes
+from course_utils import hardware, precision_probe, recipes
+from course_utils.precision import precision_policy
 from course_utils.recipes import course_recipe, recipe
 
 
@@ -13,7 +14,7 @@ def test_fast_recipe_is_accepted_by_training_arguments(tmp_path, bf16):
     kwargs = cu.fast_cpu_recipe("cpu", bf16=bf16)
     args = TrainingArguments(output_dir=str(tmp_path), **kwargs)
     assert args.use_cpu and args.train_sampling_strategy == "group_by_length"
-    assert args.bf16 is (hardware.cpu_supports_bf16() if bf16 is None else bf16)
+    assert args.bf16 is (precision_policy("cpu").mode == "bf16" if bf16 is None else bf16)
     assert not args.fp16
     # warmup_steps below 1 is a ratio of the total steps
     assert args.get_warmup_steps(100) == 10
@@ -41,8 +42,9 @@ def test_fast_recipe_differs_from_the_course_where_it_claims():
 
 
 def test_no_bf16_on_a_cpu_without_it(monkeypatch, tmp_path):
-    # Simulate a CPU without native bf16: detection says no, so the recipe stays fp32 and still works.
-    monkeypatch.setattr(hardware, "cpu_supports_bf16", lambda: False)
+    # Simulate a CPU where bf16 measured slower: the recipe stays fp32 and still works.
+    monkeypatch.delenv("COURSE_PRECISION", raising=False)
+    monkeypatch.setattr(precision_probe, "cpu_bf16_speedup", lambda: {"ratio": 0.5})
     kwargs = recipes.fast_cpu_recipe("cpu")
     assert "bf16" not in kwargs
     assert not TrainingArguments(output_dir=str(tmp_path), **kwargs).bf16
