@@ -29,9 +29,9 @@ from .routes import pack_info
 # (tests/test_repo.py keeps the two in step).
 REQUIRED = {
     "torch": ">=2.6,<3",
-    "transformers": ">=5.0,<6",
+    "transformers": ">=5.2,<6",
     "datasets": ">=5.0,<6",
-    "accelerate": ">=1.2,<2",
+    "accelerate": ">=1.3,<2",
     "evaluate": ">=0.4.6,<0.5",
     "scikit-learn": ">=1.5",
     "matplotlib": ">=3.9",

@@ -114,8 +114,8 @@ def test_setup_names_the_too_old_library_before_the_install(colab):
     assert before["transformers"] == "4.57.1"
     code = "import course_utils as cu; cu.setup()"
     result = _run([python, "-c", code], env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp)
-    assert "transformers 4.57.1（课程需要 >=5.0,<6）" in result.stdout
-    assert '"transformers>=5.0,<6"' in result.stdout and "datasets 4.0.0" in result.stdout
+    assert f"transformers 4.57.1（课程需要 {REQUIRED['transformers']}）" in result.stdout
+    assert f'"transformers{REQUIRED["transformers"]}"' in result.stdout and "datasets 4.0.0" in result.stdout
     assert "pip install -U " in result.stdout and "ipywidgets 7.7.1" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 

@@ -8,7 +8,7 @@ import torch
 
 import course_utils as cu
 from course_utils.hardware import detect_device
-from course_utils.runtime import in_colab, quick_mode
+from course_utils.runtime import REQUIRED, in_colab, quick_mode
 
 
 def test_setup_prints_the_status_block(capsys, monkeypatch, mrpc_dir):
@@ -124,8 +124,8 @@ def test_setup_names_a_too_old_library_and_the_command(monkeypatch, capsys):
     assert runtime.version_problems() == {"transformers": ("4.57.1", runtime.REQUIRED["transformers"])}
     cu.setup(verbose=True)
     out = capsys.readouterr().out
-    assert "transformers 4.57.1（课程需要 >=5.0,<6）" in out
-    assert 'pip install -U "transformers>=5.0,<6"' in out and "重启" in out
+    assert f"transformers 4.57.1（课程需要 {REQUIRED['transformers']}）" in out
+    assert f'pip install -U "transformers{REQUIRED["transformers"]}"' in out and "重启" in out
     assert cu.check_versions(verbose=False)["transformers"] is False
 
 
