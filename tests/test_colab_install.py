@@ -84,7 +84,12 @@ def _kernel(python: Path, tmp: Path, cells: list[str], env: dict[str, str]) -> l
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    colab = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')  # pretend to be Colab"
+    colab = (  # pretend to be Colab: the install cell looks for google.colab in sys.modules
+        "import importlib.machinery, sys, types\n"
+        "colab = types.ModuleType('google.colab')\n"
+        "colab.__spec__ = importlib.machinery.ModuleSpec('google.colab', None)\n"
+        "sys.modules['google.colab'] = colab"
+    )
     nb.cells = [nbformat.v4.new_code_cell(source) for source in [colab, *cells]]
     path = tmp / f"kernel-{len(list(tmp.glob('kernel-*.ipynb')))}.ipynb"
     nbformat.write(nb, path)
