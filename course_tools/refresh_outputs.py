@@ -55,11 +55,13 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # Environment variables of the test suite that a learner's run does not have.
 TEST_ONLY_VARIABLES = ("COURSE_QUICK", "COURSE_EXERCISE_STRICT", "MPLBACKEND", "COURSE_NOTEBOOK_ROUTE")
 # Appended to the notebook for the run, then removed: the routes the lesson really used (course_utils.routes),
-# after any fallback during the run, not only what cu.setup() planned.
+# after any fallback during the run, not only what cu.setup() planned. A route's ``location`` (a folder or file
+# on this machine) stays out of the record: committed notebooks hold no machine paths; kind, label and reason
+# name the route.
 ROUTE_PROBE = (
     "import json as _json\n"
     "from course_utils.routes import routes_used as _routes_used\n"
-    "_used = _routes_used()\n"
+    "_used = {_k: {_f: _v for _f, _v in _r.items() if _f != 'location'} for _k, _r in _routes_used().items()}\n"
     "print(_json.dumps({'device': env.device, 'quick': env.quick, 'data': _used['data:mrpc']['kind'],"
     " 'checkpoint': _used['checkpoint']['label'], 'metric': _used['metric']['kind'], 'used': _used},"
     " ensure_ascii=False))"

@@ -23,7 +23,7 @@ loop, site, slides, benchmarks) are not here: they are ``course_tools``.
 
 # Every lesson: setup and where things come from.
 from .checkpoint import resolve_checkpoint
-from .data import choose_data_source, load_dataset
+from .data import choose_data_source, load_dataset, load_dataset_card
 from .errors import CheckpointError, CourseError, DataSourceError, MetricError
 from .hub import hub_status
 from .load_report import hide_load_report, show_load_report
@@ -45,6 +45,8 @@ from .runtime import check_process_group  # isort: skip
 
 # Exercises and check questions.
 from .exercises import (  # isort: skip
+    check_dataset_card,
+    check_dataset_task,
     check_glue_preprocessing,
     check_labels,
     check_pair_tokenization,
@@ -62,6 +64,7 @@ __all__ = [
     "hub_status",
     "load_dataset",
     "choose_data_source",
+    "load_dataset_card",
     "resolve_checkpoint",
     "load_metric",
     "routes_used",
@@ -97,6 +100,8 @@ __all__ = [
     "publish",
     # exercises and check questions
     "check_labels",
+    "check_dataset_card",
+    "check_dataset_task",
     "check_pair_tokenization",
     "check_glue_preprocessing",
     "check_sst2_preprocessing",

@@ -66,6 +66,15 @@ def cached_dataset_files(repo_id: str, config: str, splits: tuple[str, ...]) -> 
     return None
 
 
+def cached_dataset_card(repo_id: str) -> str | None:
+    """The ``README.md`` (the dataset card) of the newest cached snapshot of ``repo_id`` that has one."""
+    for revision in _revisions(repo_id, "dataset"):
+        card = Path(revision.snapshot_path) / "README.md"
+        if card.is_file():
+            return str(card)
+    return None
+
+
 def cached_checkpoint(model_id: str) -> str | None:
     """The newest cached snapshot folder of ``model_id`` that holds config, weights and vocabulary."""
     for revision in _revisions(model_id, "model"):

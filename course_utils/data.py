@@ -20,10 +20,11 @@ are :mod:`course_utils.routes`'):
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, routes
@@ -330,7 +331,226 @@ def load_dataset(path: str = GLUE_REPO, name: str | None = "mrpc", **kwargs):
     return _from_cache_or_sample(task, route)
 
 
+# ---------------------------------------------------------------- the dataset card
+
+CARD_SOURCES = {
+    "hub": "Hub 上的数据集卡片",
+    "cache": "本地缓存里的数据集卡片（之前从 Hub 下载的 README.md）",
+    "info": "load_dataset 返回的数据集信息（info 和 features）",
+}
+_SUMMARY_CHARS = 320
+
+
+@dataclass(frozen=True)
+class DatasetCardView:
+    """What a dataset card says about one config, and where it was read.
+
+    ``source`` is "hub" (``DatasetCard.load`` on the Hub or an ``HF_ENDPOINT``
+    mirror), "cache" (the card an earlier download left in the hub cache) or
+    "info" (no card: the ``info`` and ``features`` the loaded dataset carries,
+    which hold the same columns and splits as the card's YAML).
+    """
+
+    repo_id: str
+    config: str | None
+    source: str
+    reason: str  # Chinese: why this source
+    features: object = None  # datasets.Features, or None when unknown
+    split_sizes: dict[str, int] = field(default_factory=dict)
+    pretty_name: str = ""
+    license: str = ""
+    task_categories: tuple[str, ...] = ()
+    task_ids: tuple[str, ...] = ()
+    summary: str = ""  # a paragraph of the card's text about the config, or info.description
+    citation: str = ""
+    card: object = None  # the huggingface_hub DatasetCard, when one was read
+
+    @property
+    def label_names(self) -> list[str]:
+        """The names of the ``label`` column's classes, or an empty list."""
+        label = (self.features or {}).get("label")
+        return list(getattr(label, "names", []) or [])
+
+    def text(self) -> str:
+        where = CARD_SOURCES[self.source]
+        if self.source == "hub":
+            where += f"（DatasetCard.load({self.repo_id!r})）"
+        lines = [
+            f"数据集卡片：{self.repo_id}" + (f" · 配置 {self.config}" if self.config else ""),
+            f"读的是：{where}——{self.reason}",
+        ]
+        card_fields = [
+            ("名称", self.pretty_name),
+            ("任务类别", "、".join(self.task_categories)),
+            ("具体任务", "、".join(self.task_ids)),
+            ("许可证", self.license),
+            ("说明", self.summary),
+            ("引用", self.citation),
+        ]
+        present = [(name, value) for name, value in card_fields if value]
+        lines += [f"{name}：{value}" for name, value in present]
+        missing = [name for name, value in card_fields if not value]
+        if missing:
+            lines.append(
+                f"{'、'.join(missing)}：这份数据没有附带"
+                + ("（它们写在 Hub 上卡片的正文和 YAML 里；离线时只带列和划分）" if self.source == "info" else "")
+            )
+        if self.features:
+            lines.append("列（features）：")
+            width = max(len(name) for name in self.features)
+            lines += [f"  {name:<{width}}  {feature!r}" for name, feature in self.features.items()]
+        if self.split_sizes:
+            sizes = " · ".join(f"{split} {rows} 行" for split, rows in self.split_sizes.items())
+            lines.append(f"划分（splits）：{sizes}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def _card_paragraph(text: str, config: str | None) -> str:
+    """The first plain paragraph under a heading named ``config`` (else "Dataset Summary", else the first one)."""
+    lines = text.splitlines()
+
+    def paragraph_after(start: int) -> str:
+        found: list[str] = []
+        for line in lines[start:]:
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                if found:
+                    break
+                continue
+            if not stripped:
+                if found:
+                    break
+                continue
+            if stripped[0] in "-*|<[!`>" or re.match(r"\d+[.)]\s", stripped):
+                if found:
+                    break
+                continue
+            found.append(stripped)
+        return " ".join(found)
+
+    def heading(name: str) -> int | None:
+        for index, line in enumerate(lines):
+            if line.lstrip().startswith("#") and line.strip("# \t").lower() == name.lower():
+                return index + 1
+        return None
+
+    for name in (config, "Dataset Summary"):
+        if name and (start := heading(name)) is not None and (found := paragraph_after(start)):
+            break
+    else:
+        found = paragraph_after(0)
+    return found if len(found) <= _SUMMARY_CHARS else found[: _SUMMARY_CHARS - 1] + "…"
+
+
+def _as_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(item) for item in value)
+    return str(value or "")
+
+
+def _sizes(raw_datasets) -> dict[str, int]:
+    try:
+        return {str(split): int(rows) for split, rows in dict(raw_datasets.num_rows).items()}
+    except (AttributeError, TypeError, ValueError):
+        return {}
+
+
+def _view_from_card(card, source: str, reason: str, repo_id: str, config: str | None, raw_datasets) -> DatasetCardView:
+    from datasets.info import DatasetInfosDict
+
+    data = card.data
+    infos = DatasetInfosDict.from_dataset_card_data(data)
+    info = infos.get(config or "default") or (next(iter(infos.values())) if len(infos) == 1 else None)
+    features = getattr(info, "features", None)
+    splits = getattr(info, "splits", None) or {}
+    sizes = {str(name): int(split.num_examples) for name, split in splits.items()}
+    if features is None and raw_datasets is not None:
+        features = raw_datasets["train"].features
+    if not sizes and raw_datasets is not None:
+        sizes = _sizes(raw_datasets)
+    return DatasetCardView(
+        repo_id,
+        config,
+        source,
+        reason,
+        features=features,
+        split_sizes=sizes,
+        pretty_name=_as_text(data.get("pretty_name")),
+        license=_as_text(data.get("license")),
+        task_categories=tuple(data.get("task_categories") or ()),
+        task_ids=tuple(data.get("task_ids") or ()),
+        summary=_card_paragraph(card.text, config),
+        card=card,
+    )
+
+
+def _view_from_info(raw_datasets, reason: str, repo_id: str, config: str | None) -> DatasetCardView:
+    if raw_datasets is None:
+        return DatasetCardView(repo_id, config, "info", f"{reason}；没有传入 raw_datasets，也读不到它的 info")
+    split = "train" if "train" in raw_datasets else next(iter(raw_datasets))
+    info = raw_datasets[split].info
+    return DatasetCardView(
+        repo_id,
+        config,
+        "info",
+        f"{reason}；改读 raw_datasets[{split!r}].info 和 features（和卡片 YAML 里的列、划分是同一份元数据）",
+        features=raw_datasets[split].features,
+        split_sizes=_sizes(raw_datasets),
+        pretty_name=_as_text(info.dataset_name),
+        license=_as_text(info.license),
+        summary=_as_text(info.description).strip(),
+        citation=_as_text(info.citation).strip(),
+    )
+
+
+def _card_from_hub(repo_id: str):
+    from huggingface_hub import DatasetCard
+
+    return DatasetCard.load(repo_id)
+
+
+def _card_from_cache(repo_id: str):
+    from huggingface_hub import DatasetCard
+
+    path = cache.cached_dataset_card(repo_id)
+    return DatasetCard.load(Path(path)) if path else None
+
+
+def load_dataset_card(repo_id: str = GLUE_REPO, config: str | None = "mrpc", raw_datasets=None) -> DatasetCardView:
+    """``huggingface_hub.DatasetCard.load(repo_id)`` with the course's offline routes, summarised for ``config``.
+
+    On the Hub (or an ``HF_ENDPOINT`` mirror) the real card is read; without
+    one, the card an earlier download left in the cache; without that, the
+    ``info`` and ``features`` of ``raw_datasets`` (what ``load_dataset``
+    returned). The view says which one it used and why; a failed download falls
+    through to the next source with the reason, never a traceback.
+    """
+    status = hub_status()
+    why = status.reason
+    if status.reachable:
+        try:
+            with cache.cleanup_on_failure(repo_id, "dataset"):
+                card = _card_from_hub(repo_id)
+            return _view_from_card(card, "hub", status.reason, repo_id, config, raw_datasets)
+        except Exception as err:  # network dropped, a mirror without the card, a card we cannot parse
+            why = f"从 Hub 读取 {repo_id} 的卡片失败（{type(err).__name__}）"
+    try:
+        card = _card_from_cache(repo_id)
+        if card is not None:
+            return _view_from_card(card, "cache", why, repo_id, config, raw_datasets)
+        why += "，本地缓存里也没有这张卡片"
+    except Exception as err:  # a damaged cached card: say so and use the loaded data
+        why += f"，本地缓存里的卡片读不出来（{type(err).__name__}）"
+    return _view_from_info(raw_datasets, why, repo_id, config)
+
+
 __all__ = [
+    "CARD_SOURCES",
+    "DatasetCardView",
+    "load_dataset_card",
     "TASKS",
     "DataSourceError",
     "GlueTask",

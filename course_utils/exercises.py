@@ -140,6 +140,143 @@ def check_labels(raw_datasets, train_label, validation_label) -> CheckReport:
     return report.finish()
 
 
+# ---------------------------------------------------------------- 01: reading a dataset card
+
+# The kinds of task a learner can name, with the words accepted for each (compared after strip + lower).
+TASK_KINDS: dict[str, tuple[str, ...]] = {
+    "单句分类": ("单句分类", "文本分类", "情感分析", "single-sentence classification", "sentiment analysis"),
+    "句子对分类": (
+        "句子对分类",
+        "释义识别",
+        "复述识别",
+        "同义句识别",
+        "sentence-pair classification",
+        "sentence pair classification",
+        "paraphrase detection",
+        "paraphrase identification",
+    ),
+    "序列标注": ("序列标注", "命名实体识别", "token classification", "ner"),
+    "抽取式问答": ("抽取式问答", "问答", "question answering"),
+    "回归": ("回归", "句子对打分", "regression"),
+    "翻译": ("翻译", "机器翻译", "translation"),
+}
+_WHY_NOT: dict[str, str] = {
+    "单句分类": "每条样本有两个句子（{columns}），模型要比较这两句话，不是只读一句",
+    "序列标注": "标签是整条样本一个（label 列每行只有一个数），不是每个 token 一个；序列标注的标签列每行是一串标签",
+    "抽取式问答": "没有问题和上下文，也没有答案在原文里的起止位置",
+    "回归": "label 是 ClassLabel（{n} 个类别），不是一个连续的分数（GLUE 里打分的是 STS-B）",
+    "翻译": "输出不是一段文字，而是从 {n} 个类别里选一个",
+}
+
+
+def _task_kind(answer) -> str | None:
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip().lower()
+    for kind, words in TASK_KINDS.items():
+        if text in {word.lower() for word in words}:
+            return kind
+    return None
+
+
+def _text_columns(features) -> list[str]:
+    return [name for name, feature in features.items() if getattr(feature, "dtype", None) == "string"]
+
+
+def check_dataset_card(raw_datasets, label_names, split_sizes) -> CheckReport:
+    """01: what the card (or, offline, the loaded data's info) says: the label names and each split's size."""
+    title = "数据集卡片：标签名和每个划分的大小"
+    if report := _unfinished(title, label_names=label_names, split_sizes=split_sizes):
+        return report
+    report = CheckReport(title)
+    names = list(raw_datasets["train"].features["label"].names)
+    given = list(label_names) if isinstance(label_names, (list, tuple)) else None
+    if given is None or not all(isinstance(name, str) for name in given):
+        report.ok(
+            False,
+            "",
+            f"label_names = {label_names!r} 应该是一个由标签名（字符串）组成的列表，按标签 id 0、1… 的顺序",
+        )
+    elif given == names:
+        report.ok(True, f"标签名：{names}（下标就是标签的 id）", "")
+    elif sorted(given) == sorted(names):
+        report.ok(False, "", f"标签名对了，顺序不对：下标 0 应该是 {names[0]!r}。卡片里的 names 按 id 从 0 排起")
+    else:
+        report.ok(False, "", f"label_names = {given!r} 和卡片里的标签名不一样：再看看 label 那一列的 names")
+    expected = {str(split): int(rows) for split, rows in dict(raw_datasets.num_rows).items()}
+    if not isinstance(split_sizes, Mapping):
+        report.ok(
+            False,
+            "",
+            f"split_sizes 应该是一个字典，例如 {{'train': 行数, ...}}，现在是 {type(split_sizes).__name__}",
+        )
+    else:
+        for split, rows in expected.items():
+            got = split_sizes.get(split)
+            if got is None:
+                report.ok(False, "", f"split_sizes 里缺少划分 {split!r}")
+            elif isinstance(got, bool) or not isinstance(got, int):
+                report.ok(False, "", f"split_sizes[{split!r}] = {got!r}：写整数（行数）")
+            else:
+                report.ok(
+                    got == rows,
+                    f"{split}：{rows} 行",
+                    f"split_sizes[{split!r}] = {got} 不对：再看看卡片的 splits（或 raw_datasets[{split!r}].num_rows）",
+                )
+        extra = sorted(str(key) for key in split_sizes if key not in expected)
+        if extra:
+            report.ok(False, "", f"这份数据没有划分 {extra}：只有 {list(expected)}")
+    if report.passed and expected.get("train", 0) < 1000:
+        report.note("当前用的是课程自带的小样本，所以行数很小；Hub 上的 MRPC 是 3668 / 408 / 1725 行。")
+    return report.finish()
+
+
+def check_dataset_task(raw_datasets, text_columns, num_labels, task) -> CheckReport:
+    """01: which task the dataset is for, read from its features: the text columns, the classes, the task's kind."""
+    title = "这个数据集是做什么任务的"
+    if report := _unfinished(title, text_columns=text_columns, num_labels=num_labels, task=task):
+        return report
+    report = CheckReport(title)
+    features = raw_datasets["train"].features
+    columns = _text_columns(features)
+    label = features.get("label")
+    n_classes = getattr(label, "num_classes", None)
+    given = list(text_columns) if isinstance(text_columns, (list, tuple)) else None
+    if given is None:
+        report.ok(False, "", f"text_columns = {text_columns!r} 应该是列名组成的列表，例如 ['列名1', '列名2']")
+    else:
+        report.ok(
+            sorted(map(str, given)) == sorted(columns),
+            f"模型要读的文本列：{columns}",
+            f"text_columns = {given!r} 不对：看 features 里类型是 Value('string') 的列"
+            "（idx 是编号、label 是答案，都不是文本）",
+        )
+    if n_classes is not None:
+        report.ok(
+            isinstance(num_labels, int) and not isinstance(num_labels, bool) and num_labels == n_classes,
+            f"{n_classes} 个类别：{list(label.names)}",
+            f"num_labels = {num_labels!r} 不对：label 是 ClassLabel，数一数它的 names（或看 num_classes）",
+        )
+    want = "句子对分类" if len(columns) == 2 and n_classes else "单句分类" if len(columns) == 1 and n_classes else None
+    kind = _task_kind(task)
+    if kind is None:
+        choices = "、".join(f"{name!r}" for name in TASK_KINDS)
+        report.ok(False, "", f"task = {task!r}：不认识这个任务名，从这几个里选一个：{choices}")
+    elif want is not None:
+        hint = _WHY_NOT.get(kind, "再看看有几个文本列、label 是什么类型")
+        report.ok(
+            kind == want,
+            f"任务：{want}",
+            f"task = {task!r} 不对：" + hint.format(columns="、".join(columns), n=n_classes),
+        )
+    if report.passed and want == "句子对分类":
+        report.note(
+            "所以第 02 节把两列一起交给分词器（tokenizer(sentence1, sentence2)），"
+            f"第 04 节的模型用 AutoModelForSequenceClassification，num_labels={n_classes}。"
+        )
+    return report.finish()
+
+
 # ---------------------------------------------------------------- 02: separate vs pair tokenization
 
 
@@ -436,6 +573,9 @@ __all__ = [
     "GLUE_TASK_KEYS",
     "CheckReport",
     "ExerciseError",
+    "TASK_KINDS",
+    "check_dataset_card",
+    "check_dataset_task",
     "check_glue_preprocessing",
     "check_labels",
     "check_pair_tokenization",

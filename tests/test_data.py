@@ -207,3 +207,124 @@ def test_missing_file_keeps_the_original_error(mrpc_copy):
     with pytest.raises(cu.DataSourceError) as caught:
         read_pairs(mrpc_copy / "absent.txt")
     assert isinstance(caught.value.__cause__, FileNotFoundError)
+
+
+# ---------------------------------------------------------------- the dataset card (lesson 01)
+
+# A card in the Hub's format: YAML metadata (dataset_info per config), then a markdown body.
+CARD = """---
+pretty_name: GLUE (test card)
+license: other
+task_categories:
+- text-classification
+task_ids:
+- semantic-similarity-classification
+dataset_info:
+- config_name: mrpc
+  features:
+  - name: sentence1
+    dtype: string
+  - name: sentence2
+    dtype: string
+  - name: label
+    dtype:
+      class_label:
+        names:
+          '0': not_equivalent
+          '1': equivalent
+  - name: idx
+    dtype: int32
+  splits:
+  - name: train
+    num_examples: 3668
+  - name: validation
+    num_examples: 408
+  - name: test
+    num_examples: 1725
+---
+
+# Dataset Card for GLUE
+
+## Table of Contents
+- [Dataset Summary](#dataset-summary)
+
+### Dataset Summary
+
+A benchmark of several language understanding tasks.
+
+#### mrpc
+
+Sentence pairs from news articles, labelled by people as meaning the same thing or not.
+"""
+
+
+@pytest.fixture
+def sample():
+    return cu_data.load_sample("mrpc")
+
+
+def _card():
+    from huggingface_hub import DatasetCard
+
+    return DatasetCard(CARD)
+
+
+def test_card_offline_reads_the_loaded_data_and_says_so(sample):
+    view = cu.load_dataset_card("nyu-mll/glue", "mrpc", sample)
+    assert view.source == "info" and view.card is None
+    assert "HF_HUB_OFFLINE" in view.reason and "info" in view.reason
+    assert view.label_names == ["not_equivalent", "equivalent"]
+    assert view.split_sizes == {"train": 36, "validation": 12, "test": 12}
+    text = repr(view)
+    assert "load_dataset 返回的数据集信息" in text and "ClassLabel" in text and "train 36 行" in text
+    assert "没有附带" in text  # description, licence and citation are only on the Hub's card
+
+
+def test_card_from_the_hub_reads_yaml_and_the_config_paragraph(hub_online, sample, monkeypatch):
+    monkeypatch.setattr(cu_data, "_card_from_hub", lambda repo_id: _card())
+    view = cu.load_dataset_card("nyu-mll/glue", "mrpc", sample)
+    assert view.source == "hub" and view.card is not None
+    assert view.split_sizes == {"train": 3668, "validation": 408, "test": 1725}  # the card's, not the sample's
+    assert view.label_names == ["not_equivalent", "equivalent"]
+    assert view.task_categories == ("text-classification",) and view.license == "other"
+    assert view.summary.startswith("Sentence pairs from news articles")  # the mrpc section, not the summary
+    assert "DatasetCard.load('nyu-mll/glue')" in repr(view)
+
+
+def test_card_download_failure_falls_through_to_the_data(hub_online, sample, monkeypatch):
+    def dropped(repo_id):
+        raise ConnectionError("connection reset by peer")
+
+    monkeypatch.setattr(cu_data, "_card_from_hub", dropped)
+    view = cu.load_dataset_card("nyu-mll/glue", "mrpc", sample)
+    assert view.source == "info"
+    assert "ConnectionError" in view.reason and "缓存里也没有" in view.reason
+    assert view.split_sizes == {"train": 36, "validation": 12, "test": 12}
+
+
+def test_card_from_the_cache_when_offline(sample, tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    monkeypatch.setattr(cu_data.cache, "cached_dataset_card", lambda repo_id: str(readme))
+    view = cu.load_dataset_card("nyu-mll/glue", "mrpc", sample)
+    assert view.source == "cache" and view.pretty_name == "GLUE (test card)"
+    assert "本地缓存里的数据集卡片" in repr(view)
+
+
+def test_a_damaged_cached_card_is_named_not_raised(sample, monkeypatch):
+    def damaged(repo_id):
+        raise ValueError("bad YAML")
+
+    monkeypatch.setattr(cu_data, "_card_from_cache", damaged)
+    view = cu.load_dataset_card("nyu-mll/glue", "mrpc", sample)
+    assert view.source == "info" and "读不出来（ValueError）" in view.reason
+
+
+def test_card_paragraph_falls_back_to_the_summary_then_the_first_paragraph():
+    assert (
+        cu_data._card_paragraph(CARD.split("---", 2)[2], "sst2")
+        == "A benchmark of several language understanding tasks."
+    )
+    assert cu_data._card_paragraph("# Title\n\n- a list\n\nFirst words here.\n", None) == "First words here."
+    long = cu_data._card_paragraph("x" * 1000, None)
+    assert len(long) == cu_data._SUMMARY_CHARS and long.endswith("…")

@@ -99,6 +99,80 @@ def test_labels_that_are_not_labels_are_named(mrpc, bad):
     assert any("不是一个标签" in line for line in _failed_lines(report))
 
 
+# ---------------------------------------------------------------- 01: the dataset card and the task
+
+
+def test_dataset_card_right_answer(mrpc):
+    report = cu.check_dataset_card(mrpc, ["not_equivalent", "equivalent"], dict(mrpc.num_rows))
+    assert report.passed
+    assert "小样本" in " ".join(report.notes)  # the sample's sizes are not the Hub's
+
+
+@pytest.mark.parametrize(
+    "label_names, split_sizes, expected",
+    [
+        (["equivalent", "not_equivalent"], None, "顺序不对"),
+        (["no", "yes"], None, "标签名不一样"),
+        ("not_equivalent", None, "列表"),
+        (None, [36, 12, 12], "应该是一个字典"),
+        (None, {"train": 36, "validation": 12}, "缺少划分 'test'"),
+        (None, {"train": 3668, "validation": 12, "test": 12}, "split_sizes['train'] = 3668 不对"),
+        (None, {"train": "36", "validation": 12, "test": 12}, "写整数"),
+        (None, {"train": 36, "validation": 12, "test": 12, "dev": 5}, "没有划分 ['dev']"),
+    ],
+)
+def test_dataset_card_mistakes_are_named(mrpc, label_names, split_sizes, expected):
+    label_names = ["not_equivalent", "equivalent"] if label_names is None else label_names
+    split_sizes = dict(mrpc.num_rows) if split_sizes is None else split_sizes
+    report = cu.check_dataset_card(mrpc, label_names, split_sizes)
+    assert not report.passed
+    assert any(expected in line for line in _failed_lines(report)), _failed_lines(report)
+
+
+def test_dataset_card_placeholders(mrpc):
+    assert "还没有完成" in repr(cu.check_dataset_card(mrpc, ..., {"train": 36}))
+
+
+@pytest.mark.parametrize("task", ["句子对分类", "释义识别", " Paraphrase detection "])
+def test_dataset_task_right_answers(mrpc, task):
+    report = cu.check_dataset_task(mrpc, ["sentence2", "sentence1"], 2, task)
+    assert report.passed
+    assert "num_labels=2" in " ".join(report.notes)
+
+
+@pytest.mark.parametrize(
+    "text_columns, num_labels, task, expected",
+    [
+        (["sentence1", "idx"], 2, "句子对分类", "Value('string')"),
+        ("sentence1", 2, "句子对分类", "列名组成的列表"),
+        (["sentence1", "sentence2"], 3, "句子对分类", "num_labels = 3 不对"),
+        (["sentence1", "sentence2"], True, "句子对分类", "num_labels = True 不对"),
+        (["sentence1", "sentence2"], 2, "单句分类", "两个句子"),
+        (["sentence1", "sentence2"], 2, "回归", "不是一个连续的分数"),
+        (["sentence1", "sentence2"], 2, "命名实体识别", "不是每个 token 一个"),
+        (["sentence1", "sentence2"], 2, "问答", "起止位置"),
+        (["sentence1", "sentence2"], 2, "翻译", "从 2 个类别里选一个"),
+        (["sentence1", "sentence2"], 2, "看不懂的任务", "不认识这个任务名"),
+        (["sentence1", "sentence2"], 2, 2, "不认识这个任务名"),
+    ],
+)
+def test_dataset_task_mistakes_are_named(mrpc, text_columns, num_labels, task, expected):
+    report = cu.check_dataset_task(mrpc, text_columns, num_labels, task)
+    assert not report.passed
+    assert any(expected in line for line in _failed_lines(report)), _failed_lines(report)
+
+
+def test_dataset_task_on_a_single_sentence_dataset(sst2):
+    assert cu.check_dataset_task(sst2, ["sentence"], 2, "情感分析").passed
+    wrong = cu.check_dataset_task(sst2, ["sentence"], 2, "句子对分类")
+    assert not wrong.passed
+
+
+def test_dataset_task_placeholders(mrpc):
+    report = cu.check_dataset_task(mrpc, ..., 2, ...)
+    assert "还没有完成" in repr(report) and "text_columns、task" in report.unfinished
+
+
 # ---------------------------------------------------------------- 02
 
 
@@ -263,7 +337,7 @@ def _tagged(cells, tag):
 
 @pytest.mark.parametrize(
     "stem, count",
-    [("01_load_dataset", 1), ("02_preprocess", 3), ("04_trainer", 1), ("05_training_loop", 1)],
+    [("01_load_dataset", 3), ("02_preprocess", 3), ("04_trainer", 1), ("05_training_loop", 1)],
 )
 def test_each_exercise_has_a_check_and_a_hidden_solution(stem, count):
     cells = _cells(ROOT / "notebooks" / f"{stem}.ipynb")

@@ -6,6 +6,7 @@ checks read the committed files.
 
 import json
 import re
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -20,6 +21,33 @@ PLACEHOLDER = re.compile(r"MEASURED_LINE|PLACEHOLDER|\bTODO\b|\bFIXME\b|\bXXX\b"
 STALE_PROGRESS = re.compile(r"(^|\s)0%\|")
 WIDGET_REPR = re.compile(r"^(HBox|VBox|Box|Output|Tab|Accordion|IntProgress|FloatProgress)\(")
 ALLOWED_CELL_METADATA = {"tags", "slideshow"}  # slideshow: written by course_tools/mark_slides.py
+# 📚 links point to a library's own documentation, nowhere else.
+DOCS_MARK = "📚"
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]*)")  # the target of every [text](url), up to ")" or a space
+HF_DOC_LIBRARIES = {
+    "accelerate",
+    "datasets",
+    "diffusers",
+    "evaluate",
+    "hub",
+    "huggingface_hub",
+    "optimum",
+    "peft",
+    "safetensors",
+    "tokenizers",
+    "trackio",
+    "transformers",
+    "trl",
+}
+DOC_HOSTS = {  # host -> the path prefix its documentation lives under
+    "docs.pytorch.org": "/docs/",
+    "pytorch.org": "/docs/",
+    "scikit-learn.org": "/stable/",
+    "matplotlib.org": "/stable/",
+    "ipywidgets.readthedocs.io": "/",
+    "optuna.readthedocs.io": "/",
+}
+DOC_LINK_NOTEBOOKS = {"00_intro", "01_load_dataset", "02_preprocess", "03_dynamic_padding", "08_recap_quiz"}
 
 
 def _load(path):
@@ -158,3 +186,127 @@ def test_slide_check_fails_on_a_stale_cell_and_mark_fixes_it(tmp_path):
     assert mark_slides.mark(path) is True
     assert mark_slides.differences(path) == []
     assert nbformat.read(path, as_version=4).cells[heading].source == nb.cells[heading].source
+
+
+# ---------------------------------------------------------------- 📚 documentation links
+
+
+def doc_link_problem(url: str) -> str | None:
+    """Why ``url`` is not a well-formed https link into a library's own documentation, or None when it is."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as err:
+        return f"{url!r}: not a URL ({err})"
+    if parts.scheme != "https":
+        return f"{url!r}: not https"
+    if parts.username or parts.password or port is not None or not parts.hostname:
+        return f"{url!r}: a docs link has a plain host, no user, password or port"
+    host, path = parts.hostname, parts.path
+    if host == "huggingface.co":
+        segments = path.split("/")
+        if len(segments) < 3 or segments[1] != "docs" or segments[2] not in HF_DOC_LIBRARIES:
+            return (
+                f"{url!r}: on huggingface.co only /docs/<library>/ pages count ({', '.join(sorted(HF_DOC_LIBRARIES))})"
+            )
+        return None
+    if host not in DOC_HOSTS:
+        return f"{url!r}: {host} is not a library documentation host"
+    if not path.startswith(DOC_HOSTS[host]):
+        return f"{url!r}: {host}'s documentation lives under {DOC_HOSTS[host]}"
+    return None
+
+
+def doc_link_problems(markdown: str) -> list[str]:
+    """Every problem with the 📚 lines of one markdown cell (each needs at least one link, all of them docs)."""
+    problems = []
+    for line in markdown.splitlines():
+        if DOCS_MARK not in line:
+            continue
+        urls = MARKDOWN_LINK.findall(line)
+        if not urls:
+            problems.append(f"a 📚 line without a [text](url) link: {line.strip()!r}")
+        problems += [problem for url in urls if (problem := doc_link_problem(url))]
+    return problems
+
+
+def _doc_lines(path):
+    cells = _load(path)["cells"]
+    return [
+        line
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+        for line in _source(cell).splitlines()
+        if DOCS_MARK in line
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_doc_links_point_to_library_docs(path):
+    problems = []
+    for index, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] == "markdown":
+            problems += [f"cell {index}: {problem}" for problem in doc_link_problems(_source(cell))]
+    assert problems == []
+
+
+@pytest.mark.parametrize("stem", sorted(DOC_LINK_NOTEBOOKS))
+def test_lessons_link_their_new_apis_to_the_docs(stem):
+    lines = _doc_lines(ROOT / "notebooks" / f"{stem}.ipynb")
+    assert lines and all(line.lstrip("- ").startswith("📚 文档：") for line in lines), lines
+
+
+def test_next_steps_link_each_direction():
+    nb = _load(ROOT / "notebooks" / "08_recap_quiz.ipynb")
+    section = next(_source(cell) for cell in nb["cells"] if _source(cell).startswith("## 下一步"))
+    for topic, url in [
+        ("LoRA", "https://huggingface.co/docs/peft/index"),
+        ("超参数搜索", "https://huggingface.co/docs/transformers/hpo_train"),
+        ("梯度检查点", "https://huggingface.co/docs/transformers/perf_train_gpu_one#gradient-checkpointing"),
+        ("量化", "https://huggingface.co/docs/transformers/main/quantization/overview"),
+    ]:
+        assert topic in section and f"({url})" in section, topic
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://huggingface.co/docs/datasets/process#map",
+        "https://huggingface.co/docs/transformers/main_classes/data_collator#transformers.DataCollatorWithPadding",
+        "https://docs.pytorch.org/docs/stable/generated/torch.optim.AdamW.html",
+        "https://pytorch.org/docs/stable/data.html",
+        "https://scikit-learn.org/stable/modules/model_evaluation.html",
+        "https://optuna.readthedocs.io/en/stable/",
+    ],
+)
+def test_doc_link_check_accepts_library_docs(url):
+    assert doc_link_problem(url) is None
+    assert doc_link_problems(f"📚 文档：[x]({url})") == []
+
+
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("http://huggingface.co/docs/datasets/loading", "not https"),
+        ("https://huggingface.co/blog/fine-tune", "/docs/<library>/"),
+        ("https://huggingface.co/docs/", "/docs/<library>/"),
+        ("https://huggingface.co/docs/no-such-library/index", "/docs/<library>/"),
+        ("https://huggingface.co/datasets/nyu-mll/glue", "/docs/<library>/"),
+        ("https://github.com/huggingface/transformers", "not a library documentation host"),
+        ("https://huggingface.co.example.com/docs/transformers/index", "not a library documentation host"),
+        ("https://user@huggingface.co/docs/transformers/index", "no user"),
+        ("https://docs.pytorch.org/tutorials/beginner/basics.html", "lives under /docs/"),
+        ("javascript:alert(1)", "not https"),
+        ("https://[::1", "not a URL"),
+    ],
+)
+def test_doc_link_check_rejects_anything_else(url, why):
+    problem = doc_link_problem(url)
+    assert problem is not None and why in problem, problem
+    in_a_cell = doc_link_problems(f"📚 文档：[x]({url}) · [y](https://huggingface.co/docs/peft/index)")
+    assert len(in_a_cell) == 1 and why in in_a_cell[0], in_a_cell
+
+
+def test_doc_link_check_needs_a_link_on_a_docs_line():
+    assert doc_link_problems("📚 文档：see the datasets docs") != []
+    assert doc_link_problems("no docs mark here: [x](http://example.com)") == []

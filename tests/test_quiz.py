@@ -34,6 +34,16 @@ TOPICS = {
     "evaluation loop": ["no_grad", "argmax", "add_batch"],
     "why Accelerate": ["Accelerate", "accelerator.prepare"],
     "gather_for_metrics": ["gather_for_metrics"],
+    # issue #21: the 2025 chapter's topics and zh-CN 6.mdx's Hub-browsing questions
+    "one batch by hand": ["loss.backward()", "optimizer.step()", "labels"],
+    "why the text columns are removed": ["remove_columns", "idx", "forward"],
+    "fp16=True": ["fp16=True", "损失缩放"],
+    "training without eval_dataset": ["eval_dataset", "eval_strategy", "ValueError"],
+    "gradient accumulation": ["gradient_accumulation_steps", "累加"],
+    "Adam vs AdamW": ["AdamW", "Adam", "weight_decay"],
+    "batches moved to the device": [".to(device)", "同一个设备"],
+    "a dataset card's contents": ["数据集卡片", "许可证"],
+    "which task a dataset is for": ["features", "任务", "ClassLabel"],
 }
 # Pitfalls of current library versions that the course avoids.
 PITFALLS = [
@@ -330,9 +340,9 @@ def test_notebook_08_shows_both_front_ends():
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_lesson_has_three_to_five_check_questions(lesson):
+def test_every_lesson_has_three_to_seven_check_questions(lesson):
     questions = load_questions(lesson=lesson)
-    assert 3 <= len(questions) <= 5, (lesson, [q.id for q in questions])
+    assert 3 <= len(questions) <= 7, (lesson, [q.id for q in questions])
     assert all(question.lesson == lesson for question in questions)
 
 

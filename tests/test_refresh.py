@@ -186,3 +186,4 @@ def test_the_run_record_names_the_route_really_used(hub_online, monkeypatch, cap
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["data"] == "embedded" and record["used"]["data:mrpc"]["kind"] == "embedded"
     assert "ConnectionError" in record["used"]["data:mrpc"]["reason"]
+    assert all("location" not in route for route in record["used"].values())  # no machine paths in notebooks
