@@ -139,31 +139,32 @@ def loop_settings(name: str, device: str = "cpu", bf16: bool | None = None) -> d
 
 # Lesson 07's learning-curve regimes: the learning rate of each, per checkpoint (one place; the lesson looks up
 # the checkpoint cu.resolve_checkpoint() returned). MiniLM-L6 (the packaged offline checkpoint) was measured on
-# this project's 2-core CPUs (notebooks/07_learning_curves.ipynb's notes and benchmarks/README.md). bert-base-uncased
+# this project's 2-core CPUs (benchmarks/README.md, "学习曲线"). bert-base-uncased
 # cannot be trained here (no Hub, and a 200-step run takes far too long on 2 cores): its rates come from the BERT
 # paper's fine-tuning range, 2e-5 to 5e-5 (Devlin et al. 2019, "BERT: Pre-training of Deep Bidirectional
 # Transformers for Language Understanding", appendix A.3), scaled for the other regimes by the factors measured
 # on MiniLM. A checkpoint with no entry gets bert-base-uncased's rates.
 CURVE_LEARNING_RATES = {
     "minilm": {
-        "healthy": 1e-4,
+        "healthy": 5e-5,  # the course's default, batch 8
         "overfitting": 1e-4,
-        "underfitting": 1e-7,
-        "erratic": 5e-4,
-        "early_stopping": 1e-4,
+        "underfitting": 5e-8,
+        "erratic": 2e-4,  # with batch 4
+        "early_stopping": 5e-5,
     },
     "bert-base-uncased": {
-        "healthy": 5e-5,
-        "overfitting": 5e-5,
-        "underfitting": 5e-8,
-        "erratic": 2.5e-4,
-        "early_stopping": 5e-5,
+        "healthy": 3e-5,
+        "overfitting": 6e-5,
+        "underfitting": 3e-8,
+        "erratic": 1.2e-4,
+        "early_stopping": 3e-5,
     },
 }
 CURVE_SOURCES = {
-    "minilm": "在本项目的 2 核 CPU 上实测（记录见本节末尾的“实验记录”和 benchmarks/README.md）",
+    "minilm": "在本项目的 2 核 CPU 上实测（记录见 benchmarks/README.md 的“学习曲线”一节）",
     "bert-base-uncased": (
-        "取自 BERT 论文的微调范围 2e-5～5e-5（Devlin et al. 2019，附录 A.3），其余几种按 MiniLM 上测得的倍数换算；"
+        "正常一次取 BERT 论文微调范围 2e-5～5e-5（Devlin et al. 2019，附录 A.3）里的 3e-5，"
+        "其余几种按 MiniLM 上的倍数换算；"
         "本项目的机器连不上 Hub、CPU 也太慢，没有实测过"
     ),
 }
