@@ -67,12 +67,12 @@ file and the notebook differ. Edit the notebook, run the command, and
 
 DIFF_INTRO = (
     "## 改了哪几行\n\n"
-    "下面是第 05 课的训练代码和本课训练函数的逐行对比"
+    "下面是第 05 节的训练代码和本节训练函数的逐行对比"
     "（`-` 是删掉的行，`+` 是新加的行，`…` 表示中间省略了没有变的行）。"
-    "本课把代码分成了几个函数，这里按运行的顺序把 `build_dataloaders` 和 `evaluate_model` 展开在调用它们的地方；"
+    "本节把代码分成了几个函数，这里按运行的顺序把 `build_dataloaders` 和 `evaluate_model` 展开在调用它们的地方；"
     "只列出语句，不列注释、`print`，也不列默认设置下不运行的分支（快速模式、`--recipe fast`、保存模型）。"
-    "`config.xxx` 的默认值就是第 05 课写的数。"
-    "这一格由 `python -m course_tools.export_loop` 从两课的代码生成，测试会核对它没有过时。\n"
+    "`config.xxx` 的默认值就是第 05 节写的数。"
+    "这一格由 `python -m course_tools.export_loop` 从两节的代码生成，测试会核对它没有过时。\n"
 )
 
 

@@ -15,6 +15,12 @@ exercise cells stay empty and their self-checks say so. Then:
   dropped, as they vanish in a live notebook too. Other widgets keep their
   output and its text fallback (the course's explorers and quiz print a
   readable one);
+* every ``transformers.Trainer`` the run leaves in the notebook's globals has
+  its ``state.log_history`` written to ``NN_slug.histories.json`` beside the
+  notebook (keyed by variable name, first name per trainer), from the very run
+  whose outputs are stored: tests check the lessons' claims about their runs
+  against it (tests/test_learning_curves.py). Both files carry the run's
+  ``finished`` time, so a test can tell that they come from the same run;
 * the notebook's metadata gets a ``course_run`` record: when, on which machine
   (``course_utils.hardware.machine_record()``: CPU model, cores, GPU, load
   average at the start, ...), with which library versions, which mode, how long it took, and which data / checkpoint /
@@ -66,6 +72,29 @@ ROUTE_PROBE = (
     " 'checkpoint': _used['checkpoint']['label'], 'metric': _used['metric']['kind'], 'used': _used},"
     " ensure_ascii=False))"
 )
+# Appended too (before the route probe), then removed: the log_history of every Trainer the lesson left in its
+# globals, under the first variable name that holds it (a loop variable reusing a trainer adds nothing).
+HISTORY_PROBE = (
+    "import json as _json, sys as _sys\n"
+    "_Trainer = getattr(_sys.modules['transformers'], 'Trainer', None) if 'transformers' in _sys.modules else None\n"
+    "_histories, _seen = {}, set()\n"
+    "for _name, _value in list(globals().items()):\n"
+    "    if _Trainer is not None and isinstance(_value, _Trainer) and not _name.startswith('_') "
+    "and id(_value) not in _seen:\n"
+    "        _seen.add(id(_value))\n"
+    "        _histories[_name] = _value.state.log_history\n"
+    "print(_json.dumps(_histories))"
+)
+
+
+def histories_path(notebook: Path) -> Path:
+    """Where the refresh writes a lesson's training histories: ``NN_slug.histories.json`` beside it."""
+    return notebook.with_name(notebook.stem + ".histories.json")
+
+
+def probe_output(cell) -> str:
+    """The last line a probe cell printed."""
+    return "".join(out.get("text", "") for out in cell.outputs).strip().splitlines()[-1]
 
 
 class RefreshClient(NotebookClient):
@@ -132,6 +161,7 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    nb.cells.append(nbformat.v4.new_code_cell(HISTORY_PROBE))
     nb.cells.append(nbformat.v4.new_code_cell(ROUTE_PROBE))
     record = {
         "command": command,
@@ -151,8 +181,8 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
     client.execute(env=kernel_environment(quick))  # handed to the kernel launcher
     record["wall_s"] = round(time.monotonic() - started, 1)
     record["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    probe = nb.cells.pop()
-    record["routes"] = json.loads("".join(out.get("text", "") for out in probe.outputs).strip().splitlines()[-1])
+    record["routes"] = json.loads(probe_output(nb.cells.pop()))
+    record["histories"] = json.loads(probe_output(nb.cells.pop()))
 
     state = {
         model_id: entry["state"]
@@ -168,6 +198,16 @@ def refresh(path: Path, quick: bool, cell_timeout: int) -> dict:
     """Execute one notebook in a clean kernel and write it back; returns its run record."""
     command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "")
     nb, record = execute(path, quick, cell_timeout, command)
+    histories = record.pop("histories")
+    target = histories_path(path)
+    if histories:
+        record["histories"] = target.name
+        data = {"notebook": path.name, "finished": record["finished"], "mode": record["mode"], "runs": histories}
+        partial_histories = target.with_name(target.name + ".partial")
+        partial_histories.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        partial_histories.replace(target)
+    elif target.exists():
+        target.unlink()  # the lesson no longer trains: an old file would describe a run that is not stored
     nb.metadata["course_run"] = record
     partial = path.with_suffix(".ipynb.partial")
     nbformat.write(nb, partial)
@@ -184,6 +224,7 @@ def time_only(path: Path, quick: bool, cell_timeout: int, times: Path, fresh: bo
     """Execute one notebook like ``refresh`` but store only its run record, in the JSON file ``times``."""
     command = "python -m course_tools.refresh_outputs" + (" --quick" if quick else "") + f" --times-only {times}"
     _, record = execute(path, quick, cell_timeout, command)
+    record.pop("histories")
     data = {} if fresh else stored_times(times)
     data["mode"] = record["mode"]
     data.setdefault("notebooks", {})[path.stem] = record

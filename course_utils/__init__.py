@@ -37,10 +37,10 @@ from .padding import compare_throughput, padding_stats  # isort: skip
 from .plots import plot_confusion_matrix, plot_learning_curves, plot_length_histogram, plot_training_history  # isort: skip
 
 # 04–07: training, precision, evaluation, a run's outputs.
-from .evaluation import misclassified, summarize_history  # isort: skip
+from .evaluation import misclassified, split_history, summarize_history  # isort: skip
 from .outputs import check_output_dir, publish, staging_dir, write_run_files  # isort: skip
 from .precision import choose_mixed_precision, mixed_precision_args, precision_policy  # isort: skip
-from .recipes import COURSE, describe_recipe, fast_cpu_recipe  # isort: skip
+from .recipes import COURSE, curve_learning_rates, describe_curve_learning_rates, describe_recipe, fast_cpu_recipe  # isort: skip
 from .runtime import check_process_group  # isort: skip
 
 # Exercises and check questions.
@@ -85,6 +85,8 @@ __all__ = [
     "COURSE",
     "describe_recipe",
     "fast_cpu_recipe",
+    "curve_learning_rates",
+    "describe_curve_learning_rates",
     "precision_policy",
     "choose_mixed_precision",
     "mixed_precision_args",
@@ -92,6 +94,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_learning_curves",
     "misclassified",
+    "split_history",
     "summarize_history",
     "check_process_group",
     "check_output_dir",

@@ -40,6 +40,21 @@ def misclassified(dataset, preds: Sequence[int], n: int | None = 5):
     )
 
 
+def split_history(log_history: Sequence[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    """A Trainer log split into training-loss entries, evaluations during training, and evaluations after it.
+
+    ``Trainer.train()`` ends its log with a summary entry (``train_runtime``);
+    an ``evaluate()`` called afterwards (e.g. on the checkpoint that
+    ``load_best_model_at_end`` reloaded) appends an entry at the last step
+    that is not a point of the training curve: it comes back third.
+    """
+    end = next((i for i, entry in enumerate(log_history) if "train_runtime" in entry), len(log_history))
+    train = [entry for entry in log_history[:end] if "loss" in entry and "step" in entry]
+    evals = [entry for entry in log_history[:end] if "eval_loss" in entry]
+    after = [entry for entry in log_history[end:] if "eval_loss" in entry]
+    return train, evals, after
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """The numbers to read off a run's learning curves (from ``trainer.state.log_history``)."""
@@ -50,20 +65,22 @@ class RunSummary:
     best_eval_loss: float
     best_eval_loss_step: int
     last_eval_loss: float
+    first_accuracy: float | None
     best_accuracy: float | None
     last_accuracy: float | None
     accuracy_values: int  # how many different accuracy values the evaluations produced
+    first_eval_step: int
 
     def text(self) -> str:
         lines = [
             f"训练 loss：{self.first_train_loss:.3f} → {self.last_train_loss:.3f}",
-            f"验证 loss：{self.first_eval_loss:.3f} → 最低 {self.best_eval_loss:.3f}"
+            f"验证 loss：{self.first_eval_loss:.3f}（第 {self.first_eval_step} 步）→ 最低 {self.best_eval_loss:.3f}"
             f"（第 {self.best_eval_loss_step} 步）→ 最后 {self.last_eval_loss:.3f}",
         ]
         if self.last_accuracy is not None:
             lines.append(
-                f"验证 accuracy：最高 {self.best_accuracy:.3f}，最后 {self.last_accuracy:.3f}"
-                f"（{self.accuracy_values} 个不同的值）"
+                f"验证 accuracy：{self.first_accuracy:.3f}（第 {self.first_eval_step} 步）"
+                f"→ 最高 {self.best_accuracy:.3f}，最后 {self.last_accuracy:.3f}（{self.accuracy_values} 个不同的值）"
             )
         return "\n".join(lines)
 
@@ -71,11 +88,12 @@ class RunSummary:
 def summarize_history(log_history: Sequence[dict]) -> RunSummary:
     """First/last training loss, the validation loss's lowest point, and the accuracy's range.
 
+    Only evaluations made during training count (see ``split_history``).
     Raises ``ValueError`` when the log has no training loss or no evaluation
     (set ``logging_steps`` and ``eval_strategy``).
     """
-    train = [entry["loss"] for entry in log_history if "loss" in entry and "step" in entry]
-    evals = [entry for entry in log_history if "eval_loss" in entry]
+    train_entries, evals, _ = split_history(log_history)
+    train = [entry["loss"] for entry in train_entries]
     if not train or not evals:
         raise ValueError("log_history 里没有训练 loss 或评估记录：设置 logging_steps 和 eval_strategy 后再训练")
     best = min(evals, key=lambda entry: entry["eval_loss"])
@@ -87,7 +105,9 @@ def summarize_history(log_history: Sequence[dict]) -> RunSummary:
         best_eval_loss=best["eval_loss"],
         best_eval_loss_step=int(best["step"]),
         last_eval_loss=evals[-1]["eval_loss"],
+        first_accuracy=accuracies[0] if accuracies else None,
         best_accuracy=max(accuracies) if accuracies else None,
         last_accuracy=accuracies[-1] if accuracies else None,
         accuracy_values=len({round(value, 6) for value in accuracies}),
+        first_eval_step=int(evals[0]["step"]),
     )

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .evaluation import split_history
+
 # Keys in an evaluation log entry that are timings, not model quality.
 _EVAL_TIMING_SUFFIXES = ("_runtime", "_samples_per_second", "_steps_per_second")
 
 
 def _split_history(log_history: Sequence[dict]) -> tuple[list[dict], list[dict], list[str]]:
-    """Training logs, evaluation logs, and the names of the evaluation metrics (timings left out)."""
-    train = [entry for entry in log_history if "loss" in entry and "step" in entry]
-    evals = [entry for entry in log_history if "eval_loss" in entry]
+    """Training logs, evaluations during training, and the names of the evaluation metrics (timings left out).
+
+    Evaluations after ``train()`` ended (e.g. of a reloaded best checkpoint) are not points of the curve.
+    """
+    train, evals, _ = split_history(log_history)
     metric_names = sorted(
         {
             key
@@ -29,13 +33,21 @@ def _split_history(log_history: Sequence[dict]) -> tuple[list[dict], list[dict],
     return train, evals, metric_names
 
 
-def _draw_loss(ax, train: list[dict], evals: list[dict], mark_step: int | None = None) -> None:
+def _draw_loss(
+    ax, train: list[dict], evals: list[dict], mark_step: int | None = None, baseline_loss: float | None = None
+) -> None:
+    if baseline_loss is not None:
+        label = f"class-prior loss {baseline_loss:.3f}"
+        ax.axhline(baseline_loss, color="gray", linestyle="--", linewidth=1, label=label)
     if train:
         ax.plot([e["step"] for e in train], [e["loss"] for e in train], label="training loss")
     if evals:
         ax.plot([e["step"] for e in evals], [e["eval_loss"] for e in evals], "o--", label="validation loss")
     if mark_step is not None:
-        ax.axvline(mark_step, color="tab:green", linestyle=":", label=f"best (step {mark_step})")
+        ax.axvline(mark_step, color="tab:green", linestyle=":", label=f"kept (step {mark_step})")
+        kept = [e for e in evals if e["step"] == mark_step]
+        if kept:
+            ax.plot([mark_step], [kept[0]["eval_loss"]], "*", color="tab:green", markersize=14)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     if train or evals:
@@ -45,7 +57,12 @@ def _draw_loss(ax, train: list[dict], evals: list[dict], mark_step: int | None =
 
 
 def plot_training_history(
-    log_history: Sequence[dict], x: str = "epoch", mark_step: int | None = None, title: str | None = None
+    log_history: Sequence[dict],
+    x: str = "epoch",
+    mark_step: int | None = None,
+    title: str | None = None,
+    baseline_accuracy: float | None = None,
+    baseline_loss: float | None = None,
 ):
     """Training/validation loss over steps, and validation metrics over epochs (or steps).
 
@@ -53,7 +70,11 @@ def plot_training_history(
     ``loss`` in training logs and ``eval_*`` keys in evaluation logs. ``x`` is
     the metric panel's axis: ``"epoch"`` for ``eval_strategy="epoch"``,
     ``"step"`` for ``eval_strategy="steps"``. ``mark_step`` draws a vertical
-    line on both panels (e.g. the best checkpoint of early stopping).
+    line on both panels and a star on its validation loss (e.g. the checkpoint
+    that early stopping kept). Evaluations logged after training ended (the
+    reloaded best model's ``evaluate()``) are not drawn: they are not points of the run.
+    ``baseline_accuracy`` / ``baseline_loss`` draw grey dashed lines: the majority class's
+    accuracy, and the validation loss of a model that learned only the class balance.
     Returns a Figure with two panels; a panel says so when it has nothing to show.
     """
     import matplotlib.pyplot as plt
@@ -63,8 +84,12 @@ def plot_training_history(
         raise ValueError(f"x must be 'epoch' or 'step', not {x!r}")
     train, evals, metric_names = _split_history(log_history)
     fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    _draw_loss(loss_ax, train, evals, mark_step)
+    _draw_loss(loss_ax, train, evals, mark_step, baseline_loss)
     loss_ax.set_title("Loss")
+    if baseline_accuracy is not None:
+        metric_ax.axhline(
+            baseline_accuracy, color="gray", linestyle="--", linewidth=1, label=f"majority {baseline_accuracy:.3f}"
+        )
 
     for name in metric_names:
         points = [(e[x], e[name]) for e in evals if name in e]
@@ -76,7 +101,7 @@ def plot_training_history(
         metric_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     metric_ax.set_title("Validation metrics")
     if metric_names:
-        metric_ax.legend()
+        metric_ax.legend(loc="lower right")
     else:
         message = "no evaluation metrics\n(set eval_strategy and compute_metrics)"
         metric_ax.text(0.5, 0.5, message, ha="center", va="center", transform=metric_ax.transAxes)
@@ -86,12 +111,18 @@ def plot_training_history(
     return fig
 
 
-def plot_learning_curves(runs: Mapping[str, Sequence[dict]], metrics: Sequence[str] = ("accuracy", "f1")):
+def plot_learning_curves(
+    runs: Mapping[str, Sequence[dict]],
+    metrics: Sequence[str] = ("accuracy", "f1"),
+    baseline_accuracy: float | None = None,
+    baseline_loss: float | None = None,
+):
     """Several runs side by side: one row per run, its loss curves on the left and its validation metrics right.
 
     ``runs`` maps a run's name to its ``trainer.state.log_history`` (logged with
     ``eval_strategy="steps"``). Loss panels share one y-axis, and so do the
-    metric panels, so the runs compare at a glance. Returns the Figure.
+    metric panels, so the runs compare at a glance. ``baseline_accuracy`` / ``baseline_loss``
+    draw the same grey reference lines as ``plot_training_history``. Returns the Figure.
     """
     import matplotlib.pyplot as plt
 
@@ -100,8 +131,10 @@ def plot_learning_curves(runs: Mapping[str, Sequence[dict]], metrics: Sequence[s
     fig, axes = plt.subplots(len(runs), 2, figsize=(11, 2.8 * len(runs)), squeeze=False, sharey="col")
     for (name, history), (loss_ax, metric_ax) in zip(runs.items(), axes, strict=True):
         train, evals, _ = _split_history(history)
-        _draw_loss(loss_ax, train, evals)
+        _draw_loss(loss_ax, train, evals, baseline_loss=baseline_loss)
         loss_ax.set_title(f"{name}: loss")
+        if baseline_accuracy is not None:
+            metric_ax.axhline(baseline_accuracy, color="gray", linestyle="--", linewidth=1, label="majority")
         for metric in metrics:
             key = f"eval_{metric}"
             points = [(e["step"], e[key]) for e in evals if key in e]
@@ -109,7 +142,7 @@ def plot_learning_curves(runs: Mapping[str, Sequence[dict]], metrics: Sequence[s
                 metric_ax.plot([p[0] for p in points], [p[1] for p in points], "o-", label=metric)
         metric_ax.set_xlabel("step")
         metric_ax.set_title(f"{name}: validation metrics")
-        if metric_ax.lines:
+        if any(line.get_label() in metrics for line in metric_ax.lines):
             metric_ax.legend(loc="lower right")
         else:
             metric_ax.text(0.5, 0.5, "no evaluation metrics", ha="center", va="center", transform=metric_ax.transAxes)

@@ -135,3 +135,71 @@ def loop_settings(name: str, device: str = "cpu", bf16: bool | None = None) -> d
         "group_by_length": kwargs.get("train_sampling_strategy") == "group_by_length",
         "mixed_precision": recipe_precision(name, device, bf16).accelerate,
     }
+
+
+# Lesson 07's learning-curve regimes: the learning rate of each, per checkpoint (one place; the lesson looks up
+# the checkpoint cu.resolve_checkpoint() returned). MiniLM-L6 (the packaged offline checkpoint) was measured on
+# this project's 2-core CPUs (benchmarks/README.md, "学习曲线"). bert-base-uncased
+# cannot be trained here (no Hub, and a 200-step run takes far too long on 2 cores): its rates come from the BERT
+# paper's fine-tuning range, 2e-5 to 5e-5 (Devlin et al. 2019, "BERT: Pre-training of Deep Bidirectional
+# Transformers for Language Understanding", appendix A.3), scaled for the other regimes by the factors measured
+# on MiniLM. A checkpoint with no entry gets bert-base-uncased's rates.
+CURVE_LEARNING_RATES = {
+    "minilm": {
+        "healthy": 5e-5,  # the course's default, batch 8
+        "overfitting": 1e-4,
+        "underfitting": 5e-8,
+        "erratic": 2e-4,  # with batch 4
+        "early_stopping": 5e-5,
+    },
+    "bert-base-uncased": {
+        "healthy": 3e-5,
+        "overfitting": 6e-5,
+        "underfitting": 3e-8,
+        "erratic": 1.2e-4,
+        "early_stopping": 3e-5,
+    },
+}
+CURVE_SOURCES = {
+    "minilm": "在本项目的 2 核 CPU 上实测（记录见 benchmarks/README.md 的“学习曲线”一节）",
+    "bert-base-uncased": (
+        "正常一次取 BERT 论文微调范围 2e-5～5e-5（Devlin et al. 2019，附录 A.3）里的 3e-5，"
+        "其余几种按 MiniLM 上的倍数换算；"
+        "本项目的机器连不上 Hub、CPU 也太慢，没有实测过"
+    ),
+}
+
+
+def curve_checkpoint_key(checkpoint: str) -> str:
+    """Which entry of ``CURVE_LEARNING_RATES`` a checkpoint (a Hub id or a folder) uses."""
+    from pathlib import Path
+
+    from .checkpoint import PACKAGED_NAME, packaged_checkpoint
+
+    text = str(checkpoint)
+    try:
+        packaged = str(Path(packaged_checkpoint()).resolve())
+    except Exception:  # the offline package is not installed: a Hub checkpoint is in use
+        packaged = None
+    if packaged and str(Path(text).resolve()) == packaged or text == PACKAGED_NAME or "minilm" in text.lower():
+        return "minilm"
+    return "bert-base-uncased"
+
+
+def curve_learning_rates(checkpoint: str) -> dict[str, float]:
+    """The learning rate of each lesson-07 regime for ``checkpoint`` (what ``cu.resolve_checkpoint()`` returned)."""
+    return dict(CURVE_LEARNING_RATES[curve_checkpoint_key(checkpoint)])
+
+
+def format_rate(rate: float) -> str:
+    """A learning rate the way the course writes it: 1e-4, 2.5e-4, 5e-8."""
+    mantissa, exponent = f"{rate:e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def describe_curve_learning_rates(checkpoint: str) -> str:
+    """One Chinese line: which setting the lesson uses for ``checkpoint``, its rates, and where they come from."""
+    key = curve_checkpoint_key(checkpoint)
+    name = "MiniLM-L6（课程离线自带的模型）" if key == "minilm" else "bert-base-uncased"
+    rates = "、".join(f"{regime} {format_rate(rate)}" for regime, rate in CURVE_LEARNING_RATES[key].items())
+    return f"学习率设置：{name}——{rates}；{CURVE_SOURCES[key]}。"

@@ -176,7 +176,7 @@ def test_training_history_by_step_marks_a_step(tiny_run):
     try:
         loss_ax, metric_ax = fig.axes
         assert list(_lines_by_label(metric_ax)["accuracy"].get_xdata()) == [e["step"] for e in evals]
-        assert f"best (step {evals[0]['step']})" in _lines_by_label(loss_ax)
+        assert f"kept (step {evals[0]['step']})" in _lines_by_label(loss_ax)
         assert fig._suptitle.get_text() == "run"
     finally:
         plt.close(fig)
@@ -202,6 +202,33 @@ def test_learning_curves_put_runs_side_by_side(tiny_run):
         plt.close(fig)
     with pytest.raises(ValueError):
         cu.plot_learning_curves({})
+
+
+def test_evaluation_after_training_is_not_a_point_of_the_curve():
+    """The reloaded best model's evaluate() is logged after train() ended: not drawn, not summarized."""
+    history = [
+        {"eval_loss": 0.70, "eval_accuracy": 0.40, "step": 0, "epoch": 0},
+        {"loss": 0.60, "step": 10, "epoch": 1.0},
+        {"eval_loss": 0.50, "eval_accuracy": 0.75, "step": 10, "epoch": 1.0},
+        {"loss": 0.20, "step": 20, "epoch": 2.0},
+        {"eval_loss": 0.90, "eval_accuracy": 0.70, "step": 20, "epoch": 2.0},
+        {"train_runtime": 1.0, "step": 20},
+        {"eval_loss": 0.50, "eval_accuracy": 0.75, "step": 20, "epoch": 2.0},  # evaluate() after the reload
+    ]
+    train, evals, after = cu.split_history(history)
+    assert [e["step"] for e in train] == [10, 20] and [e["step"] for e in evals] == [0, 10, 20]
+    assert after == [history[-1]]
+    fig = cu.plot_training_history(history, x="step", mark_step=10)
+    try:
+        loss_ax, metric_ax = fig.axes
+        assert list(_lines_by_label(loss_ax)["validation loss"].get_ydata()) == [0.70, 0.50, 0.90]
+        assert list(_lines_by_label(metric_ax)["accuracy"].get_xdata()) == [0, 10, 20]
+        stars = [line for line in loss_ax.get_lines() if line.get_marker() == "*"]
+        assert [(list(s.get_xdata()), list(s.get_ydata())) for s in stars] == [([10], [0.50])]
+    finally:
+        plt.close(fig)
+    summary = cu.summarize_history(history)
+    assert (summary.last_eval_loss, summary.first_eval_step, summary.first_accuracy) == (0.90, 0, 0.40)
 
 
 def test_summarize_history_reads_the_curves():

@@ -105,3 +105,25 @@ def test_loop_settings_match_the_training_arguments():
         "group_by_length": False,
         "mixed_precision": "no",
     }
+
+
+def test_curve_learning_rates_follow_the_checkpoint_in_use():
+    """Lesson 07 looks its learning rates up for the checkpoint cu.resolve_checkpoint() returned."""
+    from course_utils.checkpoint import packaged_checkpoint
+
+    minilm = cu.curve_learning_rates(packaged_checkpoint())
+    assert minilm == recipes.CURVE_LEARNING_RATES["minilm"]
+    bert = cu.curve_learning_rates("bert-base-uncased")
+    assert bert == recipes.CURVE_LEARNING_RATES["bert-base-uncased"]
+    # bert-base's healthy rate is inside the BERT paper's fine-tuning range; every regime keeps its meaning
+    assert 2e-5 <= bert["healthy"] <= 5e-5
+    for rates in (minilm, bert):
+        assert set(rates) == {"healthy", "overfitting", "underfitting", "erratic", "early_stopping"}
+        assert rates["underfitting"] <= rates["healthy"] / 100 < rates["healthy"] < rates["erratic"]
+    # a cached bert-base folder, or a checkpoint with no entry, gets bert-base's rates
+    assert cu.curve_learning_rates("/cache/models--bert-base-uncased/snapshots/abc") == bert
+    assert cu.curve_learning_rates("distilbert-base-uncased") == bert
+    text = cu.describe_curve_learning_rates("bert-base-uncased")
+    assert "2e-5～5e-5" in text and "没有实测" in text
+    assert "实测" in cu.describe_curve_learning_rates(packaged_checkpoint())
+    assert [recipes.format_rate(r) for r in (1e-4, 2.5e-4, 5e-8)] == ["1e-4", "2.5e-4", "5e-8"]

@@ -114,6 +114,37 @@ def test_refresh_runs_a_notebook_and_records_the_run(tmp_path):
     assert record["machine"]["cores"] >= 1 and record["versions"]["transformers"].startswith("5.")
 
 
+TRAINER_CELL = """
+from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+
+config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=8)
+first = Trainer(BertForSequenceClassification(config), TrainingArguments("out", report_to="none"))
+first.state.log_history.append({"loss": 0.5, "step": 1})
+second = Trainer(BertForSequenceClassification(config), TrainingArguments("out", report_to="none"))
+for name, trainer in {"a": first, "b": second}.items():  # the loop variable holds a trainer seen already
+    pass
+"""
+
+
+def test_refresh_writes_the_runs_histories_from_the_same_run(tmp_path):
+    path = tmp_path / "09_small.ipynb"
+    small_notebook(path, extra="\n" + TRAINER_CELL)
+    result = run_refresh(path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    nb = nbformat.read(path, as_version=4)
+    assert len(nb.cells) == 3  # both probe cells are gone again
+    record = nb.metadata["course_run"]
+    histories = json.loads(refresh.histories_path(path).read_text(encoding="utf-8"))
+    assert record["histories"] == "09_small.histories.json"
+    assert histories["finished"] == record["finished"] and histories["mode"] == "quick"
+    assert histories["runs"] == {"first": [{"loss": 0.5, "step": 1}], "second": []}
+
+    small_notebook(path)  # no trainer any more: the old file goes, it would describe a run that is not stored
+    assert run_refresh(path).returncode == 0
+    assert not refresh.histories_path(path).exists()
+    assert "histories" not in nbformat.read(path, as_version=4).metadata["course_run"]
+
+
 def test_a_failing_cell_leaves_the_file_untouched(tmp_path):
     path = tmp_path / "09_broken.ipynb"
     small_notebook(path, extra="\nraise RuntimeError('broken on purpose')")
