@@ -87,6 +87,30 @@ HISTORY_PROBE = (
 )
 
 
+def portable_location(value: str) -> str:
+    """A route's location without this machine's folders: a path inside site-packages is kept from there on, one
+    inside the project relative to it, one beside it (../shared) relative to the project's parent; any other
+    absolute path keeps only its last two parts."""
+    if not value.startswith("/") and not (len(value) > 2 and value[1:3] == ":\\"):
+        return value  # a Hub repo id or a relative path
+    path = Path(value)
+    if "site-packages" in path.parts:
+        return str(Path(*path.parts[path.parts.index("site-packages") :]))
+    for base in (ROOT, ROOT.parent):  # the project's files relative to it; ../shared as shared/...
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(Path(*path.parts[-2:]))
+
+
+def portable_routes(routes: dict) -> dict:
+    """The route probe's answer with every ``location`` made portable (stored notebooks name no local folders)."""
+    used = {
+        name: {**route, "location": portable_location(route["location"])} if "location" in route else route
+        for name, route in routes["used"].items()
+    }
+    return {**routes, "used": used}
+
+
 def histories_path(notebook: Path) -> Path:
     """Where the refresh writes a lesson's training histories: ``NN_slug.histories.json`` beside it."""
     return notebook.with_name(notebook.stem + ".histories.json")
@@ -181,7 +205,7 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
     client.execute(env=kernel_environment(quick))  # handed to the kernel launcher
     record["wall_s"] = round(time.monotonic() - started, 1)
     record["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    record["routes"] = json.loads(probe_output(nb.cells.pop()))
+    record["routes"] = portable_routes(json.loads(probe_output(nb.cells.pop())))
     record["histories"] = json.loads(probe_output(nb.cells.pop()))
 
     state = {

