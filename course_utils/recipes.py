@@ -13,7 +13,7 @@ copies typed here.
 from __future__ import annotations
 
 from . import reference
-from .precision import Precision, precision_policy  # the course's one mixed-precision policy
+from .precision import BF16_MARGIN, Precision, precision_policy  # the course's one mixed-precision policy
 
 # The course's defaults (the chapter trains with the TrainingArguments defaults).
 COURSE = {
@@ -53,9 +53,9 @@ RECIPE_NOTES = {
         "训练 3 个 epoch：调参时 2 个 epoch 的准确率明显更低，"
         "5 个 epoch 多花一半以上的时间也没有更好（记录见 benchmarks/README.md）。",
         "train_sampling_strategy='group_by_length'：把长度相近的句子对放进同一批，动态填充时几乎没有填充 token。",
-        "bf16 自动混合精度（仅当 CPU 有 AVX512-BF16/AMX 指令时）：矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；"
-        "没有这些指令的 CPU 上 bf16 只是软件模拟，反而更慢，所以自动退回 fp32；有这些指令也不一定更快"
-        "（没有 AMX 的一些 Intel CPU 上 bf16 可能拖慢训练），可以用 bf16=False 关掉。",
+        f"bf16 自动混合精度，只在 cu.setup() 的实测里 bf16 比 fp32 快至少 {BF16_MARGIN:g} 倍（中位数）时使用："
+        "矩阵乘法用 bfloat16 计算，权重和优化器仍是 fp32；同样的指令集在不同 CPU 上测出过相反的结果，"
+        "所以不按指令集判断；COURSE_PRECISION=fp32 或 fast_cpu_recipe(..., bf16=False) 可以关掉。",
         "use_cpu=True：Trainer 只有在明确指定 CPU 时才接受 bf16=True。",
         "线程数：PyTorch 默认用满物理核心，这里不改；没有用 torch.compile：每种新的批形状都可能触发重新编译，"
         "编译本身很花时间，本项目没有测到它在 2 核 CPU 上值得。",
