@@ -259,3 +259,19 @@ def test_notebooks_run_on_the_online_route(hub, tmp_path):
     # The data and the checkpoint really came from the local Hub into this fresh HF_HOME.
     assert list((home / "hub" / "datasets--nyu-mll--glue" / "snapshots").glob("*/mrpc/*.parquet"))
     assert list((home / "hub" / "models--sentence-transformers--all-MiniLM-L6-v2" / "snapshots").glob("*/vocab.txt"))
+
+
+def test_the_bare_glue_id_is_not_a_dataset_on_the_hub(hub, tmp_path):
+    """What lessons 01 and 08 say of load_dataset("glue", "mrpc"): DatasetNotFoundError, raised by datasets."""
+    code = (
+        "import datasets\n"
+        "try:\n"
+        "    datasets.load_dataset('glue', 'mrpc')\n"
+        "except Exception as err:\n"
+        "    print(type(err).__module__, type(err).__name__, '|', err)\n"
+    )
+    env = route_env(tmp_path / "hf", HF_ENDPOINT=hub.endpoint)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith("datasets.exceptions DatasetNotFoundError |"), result.stdout + result.stderr
+    assert "Dataset 'glue' doesn't exist on the Hub or cannot be accessed." in line
