@@ -31,7 +31,7 @@ PRIOR_ENTROPY = -(
     BASELINE_ACCURACY * math.log(BASELINE_ACCURACY) + (1 - BASELINE_ACCURACY) * math.log(1 - BASELINE_ACCURACY)
 )
 REGIMES = ("healthy", "overfitting", "underfitting", "erratic")
-EARLY_MAX_EPOCHS, EARLY_PATIENCE = 5, 3  # the early-stopping run's num_train_epochs and early_stopping_patience
+EARLY_MAX_EPOCHS, EARLY_PATIENCE = 6, 3  # the early-stopping run's num_train_epochs and early_stopping_patience
 
 
 def _load() -> dict:
@@ -93,22 +93,22 @@ def test_every_curve_starts_from_the_untrained_model(runs, name):
 
 
 def test_healthy_learns_beyond_the_baseline(runs):
-    """Validation loss falls clearly, below the prior's entropy; accuracy starts below the baseline, first jumps to
-    it (the model learns to favour "equivalent"), and ends above it, by about 0.03 after one epoch."""
+    """Validation loss falls clearly, below the prior's entropy; accuracy starts below the baseline, is near it at the
+    first evaluation (the model learns to favour "equivalent") and ends above it; the last stretch still improves."""
     evals = evaluations(runs["healthy"])
     losses = [e["eval_loss"] for e in evals]
     assert losses[-1] <= losses[0] - 0.1 and losses[-1] < PRIOR_ENTROPY - 0.05, losses
     assert evals[0]["eval_accuracy"] < BASELINE_ACCURACY  # it starts below the baseline: the head is random
-    assert evals[1]["eval_accuracy"] == pytest.approx(BASELINE_ACCURACY)
-    margin = evals[-1]["eval_accuracy"] - BASELINE_ACCURACY
-    assert 0.025 <= margin <= 0.045, margin  # "只比基线高 0.03 左右"
+    assert abs(evals[1]["eval_accuracy"] - BASELINE_ACCURACY) <= 0.03, evals[1]  # "跳到基线附近"
+    third = len(losses) // 3
+    assert min(losses[-third:]) < min(losses[:-third]), losses  # "到最后一段还在下降"
     train = train_losses(runs["healthy"])
     assert statistics.mean(train[-3:]) < statistics.mean(train[:3]), train  # training loss falls too
     assert abs(losses[-1] - statistics.mean(train[-3:])) < 0.1  # and ends near the validation loss
 
 
-@pytest.mark.xfail(strict=True, reason="issue #18 asks for >= baseline + 0.05; the stored run reaches +0.034")
 def test_healthy_beats_the_baseline_by_the_issues_margin(runs):
+    """ "1 个 epoch 之后比基线高 0.05 以上" (issue #18's threshold for a healthy curve)."""
     assert evaluations(runs["healthy"])[-1]["eval_accuracy"] >= BASELINE_ACCURACY + 0.05
 
 
@@ -142,8 +142,7 @@ def test_underfitting_stays_flat_near_its_start(runs):
 
 def test_erratic_swings_more_than_healthy(runs):
     """Training loss jumps at least twice as much from log to log as in the healthy run; validation loss and
-    accuracy go up and down, accuracy through at least three values, once near all-"not equivalent" (0.316),
-    and the second half sits on the all-"equivalent" baseline (the collapse the text names)."""
+    accuracy go up and down, accuracy through at least three values (the lesson prints how many)."""
     ratio = spread(train_losses(runs["erratic"])) / spread(train_losses(runs["healthy"]))
     assert ratio >= 2, f"spread ratio {ratio:.2f}"
     evals = evaluations(runs["erratic"])
@@ -152,10 +151,6 @@ def test_erratic_swings_more_than_healthy(runs):
     losses = [e["eval_loss"] for e in evals]
     assert reversals(losses) >= 2, losses  # validation loss goes up and down
     assert reversals(accuracy_curve) >= 2, accuracy_curve  # and so does accuracy
-    assert min(accuracy_curve) < 1 - BASELINE_ACCURACY + 0.03  # "一度跌到 0.33 左右"
-    second_half = accuracy_curve[len(accuracy_curve) // 2 + 1 :]
-    assert all(a == pytest.approx(BASELINE_ACCURACY) for a in second_half), second_half
-    assert abs(losses[-1] - PRIOR_ENTROPY) < 0.01  # the collapsed model's loss is the prior's entropy
 
 
 def _kept(history):
@@ -163,26 +158,23 @@ def _kept(history):
 
 
 def test_early_stopping_keeps_the_lowest_validation_loss(runs):
-    """The kept step is the lowest validation loss; the reloaded model is that one (its evaluate() after training
-    matches); it went on exactly `patience` evaluations and stopped before its planned last epoch. As the text
-    says, the kept model's loss is below the prior's entropy while its accuracy equals the baseline."""
+    """The kept step is the lowest validation loss, at an interior evaluation; the reloaded model is that one (its
+    evaluate() after training matches); it went on exactly `patience` evaluations and stopped before its planned
+    last epoch ("远早于计划的 600 步")."""
     history = runs["early_trainer"]
     evals = evaluations(history)
     kept = _kept(history)
-    assert (kept["step"], evals[-1]["step"]) == (100, 250)  # "第 100 步最低 ... 在第 250 步停下"
+    assert 0 < kept["step"] < evals[-1]["step"], kept
     reloaded = after_training(history)
     assert reloaded and reloaded[-1]["eval_loss"] == pytest.approx(kept["eval_loss"], abs=1e-3)
     assert reloaded[-1]["eval_accuracy"] == pytest.approx(kept["eval_accuracy"], abs=1e-6)
     after_best = [e for e in evals if e["step"] > kept["step"]]
     assert len(after_best) == EARLY_PATIENCE and all(e["eval_loss"] > kept["eval_loss"] for e in after_best)
     summary = next(e for e in history if "train_runtime" in e)
-    assert summary["step"] == evals[-1]["step"] and summary["epoch"] < EARLY_MAX_EPOCHS  # stopped early
+    assert summary["step"] == evals[-1]["step"] and summary["epoch"] <= EARLY_MAX_EPOCHS / 2  # stopped early
     assert kept["eval_loss"] < PRIOR_ENTROPY
-    assert kept["eval_accuracy"] == pytest.approx(BASELINE_ACCURACY)  # "和全猜“同义”的基线一样"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue #18 asks for a kept model >= baseline + 0.03; the stored run keeps +0.000"
-)
 def test_early_stopping_keeps_a_model_that_beats_the_baseline(runs):
+    """ "存储的这次高出 0.03 以上": the kept model learned more than the class balance."""
     assert _kept(runs["early_trainer"])["eval_accuracy"] >= BASELINE_ACCURACY + 0.03

@@ -120,6 +120,8 @@ def test_curve_learning_rates_follow_the_checkpoint_in_use():
     for rates in (minilm, bert):
         assert set(rates) == {"healthy", "overfitting", "underfitting", "erratic", "early_stopping"}
         assert rates["underfitting"] <= rates["healthy"] / 100 < rates["healthy"] < rates["erratic"]
+    # bert-base's other regimes keep MiniLM's measured ratios to the healthy rate (what lesson 07 says)
+    assert all(bert[k] / bert["healthy"] == pytest.approx(minilm[k] / minilm["healthy"]) for k in minilm)
     # a cached bert-base folder, or a checkpoint with no entry, gets bert-base's rates
     assert cu.curve_learning_rates("/cache/models--bert-base-uncased/snapshots/abc") == bert
     assert cu.curve_learning_rates("distilbert-base-uncased") == bert
