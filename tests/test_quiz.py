@@ -37,7 +37,7 @@ TOPICS = {
     # issue #21: the 2025 chapter's topics and zh-CN 6.mdx's Hub-browsing questions
     "one batch by hand": ["loss.backward()", "optimizer.step()", "labels"],
     "why the text columns are removed": ["remove_columns", "idx", "forward"],
-    "fp16=True": ["fp16=True", "损失缩放"],
+    "fp16=True": ["fp16=True", "loss 缩放"],
     "training without eval_dataset": ["eval_dataset", "eval_strategy", "ValueError"],
     "gradient accumulation": ["gradient_accumulation_steps", "累加"],
     "Adam vs AdamW": ["AdamW", "Adam", "weight_decay"],
