@@ -54,6 +54,7 @@ args = TrainingArguments(
 trainer = Trainer(model, args, train_dataset=data, eval_dataset=data, compute_metrics=compute_metrics)
 trainer.train()
 print("LOG_HISTORY=" + json.dumps(trainer.state.log_history))
+print("PREDICT=" + json.dumps(trainer.predict(data).metrics))  # 04 predicts after training, too
 """
 
 
@@ -78,7 +79,10 @@ def _trackio_cli(*args: str, env: dict[str, str]) -> dict:
 
 @pytest.fixture(scope="module")
 def tracked_run(tmp_path_factory):
-    """Train once with report_to="trackio" into a temporary TRACKIO_DIR: (env, the Trainer's log_history)."""
+    """Train once with report_to="trackio" into a temporary TRACKIO_DIR, then predict.
+
+    Returns (env, folder, the Trainer's log_history, the metrics of trainer.predict).
+    """
     if not tracking.tracker_installed():
         pytest.skip(TRACKIO_MISSING)
     folder = tmp_path_factory.mktemp("tracking")
@@ -91,19 +95,19 @@ def tracked_run(tmp_path_factory):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    history_line = next(line for line in done.stdout.splitlines() if line.startswith("LOG_HISTORY="))
-    return env, folder, json.loads(history_line.removeprefix("LOG_HISTORY="))
+    printed = dict(line.split("=", 1) for line in done.stdout.splitlines() if line.startswith(("LOG_", "PREDICT=")))
+    return env, folder, json.loads(printed["LOG_HISTORY"]), json.loads(printed["PREDICT"])
 
 
 def test_the_run_is_stored_in_trackio_dir(tracked_run):
-    env, folder, _ = tracked_run
+    env, folder, _, _ = tracked_run
     assert (folder / "trackio" / f"{PROJECT}.db").is_file()
     assert _trackio_cli("list", "runs", "--project", PROJECT, env=env)["runs"] == [RUN]
 
 
 def test_the_metrics_the_lesson_names_are_logged(tracked_run):
     """04 names train/loss, eval/loss and eval/accuracy (eval/f1 comes from the lesson's own metric)."""
-    env, _, _ = tracked_run
+    env, _, _, _ = tracked_run
     names = _trackio_cli("list", "metrics", "--project", PROJECT, "--run", RUN, env=env)["metrics"]
     assert {"train/loss", "eval/loss", "eval/accuracy"} <= set(names), names
 
@@ -114,11 +118,19 @@ LESSON_METRICS = [("train/loss", "loss"), ("eval/loss", "eval_loss"), ("eval/acc
 @pytest.mark.parametrize(("metric", "key"), LESSON_METRICS)
 def test_logged_values_are_the_trainers_own(tracked_run, metric, key):
     """The dashboard's curve is the Trainer's log_history, value for value (2 epochs: 8 losses, 2 evaluations)."""
-    env, _, history = tracked_run
+    env, _, history, _ = tracked_run
     expected = [entry[key] for entry in history if key in entry]
     assert len(expected) == (8 if key == "loss" else 2)
     values = _trackio_cli("get", "metric", "--project", PROJECT, "--run", RUN, "--metric", metric, env=env)["values"]
     assert [point["value"] for point in values] == pytest.approx(expected)
+
+
+def test_predict_after_training_lands_in_the_same_run_as_test_metrics(tracked_run):
+    """04: trainer.predict (on the validation set) after training is logged to the same run, under test/."""
+    env, _, _, predicted = tracked_run
+    assert _trackio_cli("list", "runs", "--project", PROJECT, env=env)["runs"] == [RUN]
+    values = _trackio_cli("get", "metric", "--project", PROJECT, "--run", RUN, "--metric", "test/loss", env=env)
+    assert [point["value"] for point in values["values"]] == pytest.approx([predicted["test_loss"]])
 
 
 # ---------------------------------------------------------------- cu.report_to()
