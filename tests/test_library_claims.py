@@ -197,3 +197,17 @@ def test_push_to_hub_also_syncs_trackio_logs_to_a_static_space(tmp_path, static_
         kwargs = callback._trackio.sync.call_args.kwargs
         assert kwargs["sdk"] == "static" and kwargs["project"] == "chapter3-mrpc"
         assert kwargs["private"] is args.hub_private_repo
+
+
+def test_trainer_opens_its_trackio_run_by_name_and_resumes_one_of_the_same_name(tmp_path):
+    """04 [实验看板]: the Trainer hands project and run_name to trackio.init with resume="allow", so a rerun under
+    the same run_name continues the old run (trackio's side: tests/test_tracking.py); hence the timestamped name."""
+    pytest.importorskip("trackio", reason="trackio 没有安装（pip install -r requirements-extras.txt）")
+    from transformers.integrations import TrackioCallback
+
+    callback = TrackioCallback()
+    callback._trackio = mock.Mock()
+    args = TrainingArguments(str(tmp_path), report_to="none", project="chapter3-mrpc", run_name="04-course-recipe")
+    callback.setup(args, mock.Mock(is_world_process_zero=True), model=None)
+    kwargs = callback._trackio.init.call_args.kwargs
+    assert (kwargs["project"], kwargs["name"], kwargs["resume"]) == ("chapter3-mrpc", "04-course-recipe", "allow")

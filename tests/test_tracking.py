@@ -133,6 +133,31 @@ def test_predict_after_training_lands_in_the_same_run_as_test_metrics(tracked_ru
     assert [point["value"] for point in values["values"]] == pytest.approx([predicted["test_loss"]])
 
 
+RESUME_SCRIPT = """
+import trackio
+
+for value in (1.0, 2.0):  # two runs under one name, as a rerun of the lesson with a fixed run_name would be
+    trackio.init(project="resume-test", name="same-name", resume="allow")
+    trackio.log({"train/loss": value})
+    trackio.finish()
+"""
+
+
+def test_a_second_run_with_the_same_name_continues_the_first(tmp_path):
+    """04 [实验看板]: resume="allow" (what the Trainer passes) appends to the run of the same name."""
+    if not tracking.tracker_installed():
+        pytest.skip(TRACKIO_MISSING)
+    env = _trackio_env(tmp_path / "trackio")
+    done = subprocess.run([sys.executable, "-c", RESUME_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Resumed existing run: same-name" in done.stdout
+    assert _trackio_cli("list", "runs", "--project", "resume-test", env=env)["runs"] == ["same-name"]
+    values = _trackio_cli(
+        "get", "metric", "--project", "resume-test", "--run", "same-name", "--metric", "train/loss", env=env
+    )["values"]
+    assert [point["value"] for point in values] == [1.0, 2.0]
+
+
 # ---------------------------------------------------------------- cu.report_to()
 
 
