@@ -11,6 +11,8 @@ makes the self-check cell after it fail the test when that code is wrong.
 """
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,10 @@ def pytest_configure(config):
     os.environ["COURSE_EXERCISE_STRICT"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # Runs that report to trackio (04) log into a throwaway folder, never the learner's own dashboard.
+    trackio_dir = tempfile.mkdtemp(prefix="course-trackio-")
+    config.add_cleanup(lambda: shutil.rmtree(trackio_dir, ignore_errors=True))
+    os.environ["TRACKIO_DIR"] = trackio_dir
     # The kernel runs inside notebooks/, so relative data paths are made absolute here.
     for name in ("COURSE_DATA_DIR", "COURSE_SST2_DIR"):
         data_dir = os.environ.get(name)
@@ -50,6 +56,7 @@ def pytest_configure(config):
         "COURSE_SST2_DIR",
         "COURSE_CACHE_DIR",
         "HF_HOME",
+        "TRACKIO_DIR",
     ):
         if name in os.environ:
             NOTEBOOK_ENV[name] = os.environ[name]

@@ -21,6 +21,11 @@ exercise cells stay empty and their self-checks say so. Then:
   whose outputs are stored: tests check the lessons' claims about their runs
   against it (tests/test_learning_curves.py). Both files carry the run's
   ``finished`` time, so a test can tell that they come from the same run;
+* a run that reports to trackio (04) logs into ``notebooks/outputs/trackio``
+  (git-ignored; the kernel sees the relative path, so no machine folder is
+  printed), and the dashboard trackio embeds in a Jupyter cell (an iframe on
+  127.0.0.1 with a write token, dead once the kernel stops) is stored as a
+  line of text saying so;
 * the notebook's metadata gets a ``course_run`` record: when, on which machine
   (``course_utils.hardware.machine_record()``: CPU model, cores, GPU, load
   average at the start, ...), with which library versions, which mode, how long it took, and which data / checkpoint /
@@ -44,6 +49,7 @@ import datetime
 import html
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -85,6 +91,29 @@ HISTORY_PROBE = (
     "        _histories[_name] = _value.state.log_history\n"
     "print(_json.dumps(_histories))"
 )
+
+
+# Where a refresh's trackio runs go, relative to the kernel's folder (notebooks/): inside the ignored outputs/.
+TRACKIO_DIR = "outputs/trackio"
+# trackio.init() in a notebook embeds its local dashboard: <iframe src="http://127.0.0.1:PORT?project=...&write_token=...">.
+TRACKIO_IFRAME = re.compile(r"<iframe src=\"http://(127\.0\.0\.1|localhost):\d+/?\?[^\"]*write_token=")
+DASHBOARD_NOTE = (
+    "[trackio 的看板：运行时嵌在这里（本机 127.0.0.1 上的网页）；看板服务随内核停止，存储的输出不保留它。"
+    "重新打开：trackio show --project 项目名]"
+)
+
+
+def replace_dashboards(nb) -> int:
+    """Store trackio's embedded dashboards (dead links once the kernel stops) as a line of text; returns how many."""
+    replaced = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for index, output in enumerate(cell.outputs):
+            if TRACKIO_IFRAME.search(output.get("data", {}).get("text/html", "")):
+                cell.outputs[index] = nbformat.v4.new_output("display_data", data={"text/plain": DASHBOARD_NOTE})
+                replaced += 1
+    return replaced
 
 
 def portable_location(value: str) -> str:
@@ -176,6 +205,7 @@ def kernel_environment(quick: bool) -> dict[str, str]:
     for name in ("COURSE_DATA_DIR", "COURSE_SST2_DIR", "COURSE_CACHE_DIR", "HF_HOME"):
         if env.get(name):  # the kernel runs inside notebooks/
             env[name] = str(Path(env[name]).expanduser().resolve())
+    env["TRACKIO_DIR"] = TRACKIO_DIR  # relative to notebooks/: trackio prints it, so it must name no machine folder
     return env
 
 
@@ -213,6 +243,7 @@ def execute(path: Path, quick: bool, cell_timeout: int, command: str) -> tuple[n
         for model_id, entry in nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {}).items()
     }
     plain_progress(nb, state, client.closed_widgets)
+    replace_dashboards(nb)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     return nb, record

@@ -15,7 +15,8 @@ anything else is imported from its module. The modules, by room:
   folder and model card), ``accelerate_loop`` (GENERATED from lesson 06);
 - the lessons' interactive parts: ``explorers``, ``padding``, ``plots``,
   ``evaluation``, ``exercises``, ``quiz`` / ``quiz_text`` / ``quiz_widgets``,
-  ``load_report``, ``frontend``, ``links``, ``tracking`` (trackio when installed).
+  ``load_report``, ``frontend``, ``links``, ``tracking`` (trackio when installed),
+  ``sharing`` (may ``trainer.push_to_hub()`` upload from here?).
 
 Maintainer tools (refresh stored outputs, render numbers, export lesson 06's
 loop, site, slides, benchmarks) are not here: they are ``course_tools``.
@@ -42,6 +43,7 @@ from .outputs import check_output_dir, publish, staging_dir, write_run_files  # 
 from .precision import choose_mixed_precision, mixed_precision_args, precision_policy  # isort: skip
 from .recipes import COURSE, curve_learning_rates, describe_curve_learning_rates, describe_recipe, fast_cpu_recipe  # isort: skip
 from .runtime import check_process_group  # isort: skip
+from .sharing import ready_to_push  # isort: skip
 from .tracking import dashboard_command, report_to  # isort: skip
 
 # Exercises and check questions.
@@ -100,6 +102,7 @@ __all__ = [
     "check_process_group",
     "report_to",
     "dashboard_command",
+    "ready_to_push",
     "check_output_dir",
     "staging_dir",
     "write_run_files",

@@ -104,6 +104,7 @@ def hub_online(monkeypatch):
         "course_utils.checkpoint",
         "course_utils.metrics",
         "course_utils.runtime",
+        "course_utils.sharing",
     ):
         monkeypatch.setattr(f"{module}.hub_status", lambda: status)
     return status

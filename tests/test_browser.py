@@ -14,11 +14,14 @@ opens what a learner opens:
   the quiz widget judges a wrong and a right answer and keeps the score, and
   the dataset explorer of 01_load_dataset shows another example when its
   controls change. JupyterLab's pages talk only to 127.0.0.1 too; the one
-  remote request allowed there is the notebooks' Colab badge image (aborted).
+  remote request allowed there is the notebooks' Colab badge image (aborted);
+* trackio's dashboard (lesson 04's experiment tracking), served by ``trackio show``
+  on 127.0.0.1 for a run logged into a temporary ``TRACKIO_DIR``: the run's curves
+  are drawn, and the page asks nothing of any other host.
 
 Select them with ``pytest -m browser``; they skip, saying why, when Chromium
 or playwright is missing (or the site's build dependencies, or the local
-reveal.js of ``npm ci``). The site and the slides are built afresh into a
+reveal.js of ``npm ci``, or trackio). The site and the slides are built afresh into a
 temporary folder; COURSE_SITE_DIR / COURSE_SLIDES_DIR point the tests at an
 existing build instead.
 """
@@ -30,6 +33,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -599,3 +603,93 @@ def check_dataset_explorer(context, jupyter_lab):
     expect(view).to_contain_text("划分 validation，第 5 行")
     assert view.inner_text() not in (first, fifth)
     assert_no_problems(context.watcher.take(), "JupyterLab 里的数据集浏览器")
+
+
+# ---------------------------------------------------------------- trackio's dashboard (lesson 04)
+
+TRACKIO_PROJECT = "course-dashboard"
+TRACKIO_RUN = "04-course-recipe"
+# What a Trainer run with report_to="trackio" logs (transformers groups "loss" / "eval_*" as train/… and eval/…).
+TRACKIO_LOG = """
+import math
+import trackio
+
+trackio.init(project={project!r}, name={run!r})
+for step in range(1, 31):
+    trackio.log({{"train/loss": 0.7 * math.exp(-step / 12), "train/global_step": step}})
+    if step % 10 == 0:
+        trackio.log({{"eval/loss": 0.6 - step / 100, "eval/accuracy": 0.6 + step / 100, "train/global_step": step}})
+trackio.finish()
+"""
+
+
+def _trackio_command() -> str:
+    """The trackio CLI of this Python's environment (first), else the one on PATH."""
+    found = shutil.which("trackio", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    assert found, "找不到 trackio 命令"
+    return found
+
+
+@pytest.fixture(scope="module")
+def trackio_dashboard(tmp_path_factory):
+    """`trackio show --project …` on 127.0.0.1 for one logged run, in a temporary TRACKIO_DIR; stopped afterwards."""
+    try:
+        import trackio  # noqa: F401
+    except ImportError:
+        pytest.skip("trackio 没有安装（pip install -r requirements-extras.txt），跳过实验看板的浏览器测试")
+    home = tmp_path_factory.mktemp("trackio")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GRADIO_", "PYTEST_"))}
+    env.update(
+        TRACKIO_DIR=str(home / "trackio"),
+        HF_HUB_OFFLINE="1",
+        GRADIO_SERVER_NAME=LOCAL_HOST,  # loopback only, as the lesson says
+        GRADIO_SERVER_PORT=str(port),
+        BROWSER="true",  # trackio show opens a browser tab: here the `true` command, i.e. nothing
+    )
+    logged = subprocess.run(
+        [sys.executable, "-c", TRACKIO_LOG.format(project=TRACKIO_PROJECT, run=TRACKIO_RUN)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert logged.returncode == 0, logged.stderr[-3000:]
+    server = LocalServer(
+        [_trackio_command(), "show", "--project", TRACKIO_PROJECT],
+        port,
+        hard_limit_s=120,  # the lesson's `timeout 120 trackio show …`: never left running
+        env=env,
+        cwd=home,
+        log_path=home / "show.log",
+    )
+    try:
+        server.wait_until_listening(90)
+        yield server
+    finally:
+        server.stop()
+
+
+def test_trackio_dashboard_draws_the_runs_curves_locally(context, trackio_dashboard, tmp_path):
+    page = context.new_page()
+    local_requests = []
+    page.on("request", lambda request: local_requests.append(request.url) if is_local(request.url) else None)
+    page.goto(f"{trackio_dashboard.url}/?project={TRACKIO_PROJECT}", wait_until="load")
+    try:
+        # The metrics are grouped by prefix, one plot per metric, each plot with the run in its legend.
+        for group in ("train", "eval"):
+            expect(page.get_by_text(re.compile(rf"^{group} \(\d+\)$")).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        plots = page.locator(".plot-container")
+        for metric in ("loss", "accuracy"):
+            plot = plots.filter(has=page.get_by_text(metric, exact=True)).first
+            expect(plot).to_be_visible()
+            expect(plot).to_contain_text(TRACKIO_RUN)
+            expect(plot.locator("canvas, svg").first).to_be_visible()
+        expect(page.get_by_text(TRACKIO_RUN, exact=True).first).to_be_visible()
+    except Exception as err:
+        shot = tmp_path / "trackio.png"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot), full_page=True)
+        raise AssertionError(f"{err}\n截图：{shot}\ntrackio show 的输出：\n{trackio_dashboard.log_tail(2000)}") from err
+    assert any(urlsplit(url).port == trackio_dashboard.port for url in local_requests), local_requests[:5]
+    assert_no_problems(context.watcher.take(), "trackio 看板")

@@ -44,6 +44,9 @@ TOPICS = {
     "batches moved to the device": [".to(device)", "同一个设备"],
     "a dataset card's contents": ["数据集卡片", "许可证"],
     "which task a dataset is for": ["features", "任务", "ClassLabel"],
+    # issue #21 items 3 and 4: experiment tracking and sharing on the Hub (lesson 04)
+    "local tracker vs cloud tracker": ["report_to", "trackio", "wandb", "账号"],
+    "what push_to_hub uploads": ["push_to_hub", "README.md", "id2label", "分词器"],
 }
 # Pitfalls of current library versions that the course avoids.
 PITFALLS = [
@@ -340,9 +343,10 @@ def test_notebook_08_shows_both_front_ends():
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_lesson_has_three_to_seven_check_questions(lesson):
+def test_every_lesson_has_three_to_nine_check_questions(lesson):
     questions = load_questions(lesson=lesson)
-    assert 3 <= len(questions) <= 7, (lesson, [q.id for q in questions])
+    # A few per lesson; 04 covers the most ground (Trainer, evaluation, tracking, sharing on the Hub).
+    assert 3 <= len(questions) <= 9, (lesson, [q.id for q in questions])
     assert all(question.lesson == lesson for question in questions)
 
 

@@ -72,6 +72,37 @@ def test_kernel_environment_drops_the_test_settings(monkeypatch):
     assert refresh.kernel_environment(quick=True)["COURSE_QUICK"] == "1"
 
 
+def test_trackio_logs_under_the_ignored_outputs_folder_by_a_relative_path(monkeypatch):
+    """trackio prints its folder into the stored output: a relative one names no machine folder."""
+    monkeypatch.setenv("TRACKIO_DIR", "/somewhere/of/mine")
+    env = refresh.kernel_environment(quick=False)
+    assert env["TRACKIO_DIR"] == "outputs/trackio" and not Path(env["TRACKIO_DIR"]).is_absolute()
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "notebooks/outputs/trackio/chapter3-mrpc.db"], cwd=ROOT, check=False
+    )
+    assert ignored.returncode == 0
+
+
+def test_an_embedded_trackio_dashboard_is_stored_as_text():
+    # What trackio.init() displays in a notebook (trackio 0.43): its local dashboard, with a write token.
+    iframe = (
+        '<div><iframe src="http://127.0.0.1:7862?project=chapter3-mrpc&write_token=abc_DEF-123" width="100%" '
+        'height="1000px" frameborder="0" allowfullscreen></iframe></div>'
+    )
+    other = '<div><iframe src="https://www.youtube.com/embed/x" width="560"></iframe></div>'
+    cell = nbformat.v4.new_code_cell("trainer.train()")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="* Trackio project initialized: chapter3-mrpc\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": iframe, "text/plain": "<HTML object>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": other, "text/plain": "<HTML object>"}),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert refresh.replace_dashboards(nb) == 1
+    assert cell.outputs[1].data == {"text/plain": refresh.DASHBOARD_NOTE}
+    assert "write_token" not in json.dumps(nb) and cell.outputs[2].data["text/html"] == other
+    assert cell.outputs[0].text.startswith("* Trackio project initialized")
+
+
 def small_notebook(path: Path, extra: str = "") -> None:
     cells = [
         nbformat.v4.new_code_cell("import course_utils as cu\n\nenv = cu.setup(verbose=False)"),
