@@ -15,7 +15,8 @@ anything else is imported from its module. The modules, by room:
   folder and model card), ``accelerate_loop`` (GENERATED from lesson 06);
 - the lessons' interactive parts: ``explorers``, ``padding``, ``plots``,
   ``evaluation``, ``exercises``, ``quiz`` / ``quiz_text`` / ``quiz_widgets``,
-  ``load_report``, ``frontend``, ``links``, ``tracking`` (trackio when installed).
+  ``load_report``, ``frontend``, ``links``, ``tracking`` (trackio when installed),
+  ``search`` (Optuna for the hyperparameter search, when installed).
 
 Maintainer tools (refresh stored outputs, render numbers, export lesson 06's
 loop, site, slides, benchmarks) are not here: they are ``course_tools``.
@@ -43,6 +44,8 @@ from .precision import choose_mixed_precision, mixed_precision_args, precision_p
 from .recipes import COURSE, curve_learning_rates, describe_curve_learning_rates, describe_recipe, fast_cpu_recipe  # isort: skip
 from .runtime import check_process_group  # isort: skip
 from .tracking import dashboard_command, report_to  # isort: skip
+from .plots import plot_search_trials  # isort: skip
+from .search import optuna_installed  # isort: skip
 
 # Exercises and check questions.
 from .exercises import (  # isort: skip
@@ -94,12 +97,14 @@ __all__ = [
     "plot_training_history",
     "plot_confusion_matrix",
     "plot_learning_curves",
+    "plot_search_trials",
     "misclassified",
     "split_history",
     "summarize_history",
     "check_process_group",
     "report_to",
     "dashboard_command",
+    "optuna_installed",
     "check_output_dir",
     "staging_dir",
     "write_run_files",
