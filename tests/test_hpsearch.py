@@ -171,3 +171,25 @@ def test_lesson_04_runs_the_search_only_when_optuna_is_there():
     assert any("search_trainer.hyperparameter_search(" in source for source in using)
     unguarded = [source for source in using if "if search_available:" not in source]
     assert unguarded == [], unguarded
+
+
+def test_the_search_needs_model_init(tmp_path, tiny_bert):
+    """Quiz model_init: without model_init, hyperparameter_search stops with a RuntimeError."""
+    pytest.importorskip("optuna", reason=NO_OPTUNA)
+    from transformers import Trainer, TrainingArguments
+
+    trainer = Trainer(tiny_bert(vocab_size=100), TrainingArguments(str(tmp_path), report_to="none", use_cpu=True))
+    with pytest.raises(RuntimeError, match="model_init"):
+        trainer.hyperparameter_search(n_trials=1, backend="optuna")
+
+
+def test_the_defaults_the_lesson_names():
+    """04 (开始搜索): the default objective adds up the metrics; TPE samples at random for its first 10 trials."""
+    import inspect
+
+    optuna = pytest.importorskip("optuna", reason=NO_OPTUNA)
+    from transformers.trainer_utils import default_compute_objective
+
+    metrics = {"eval_loss": 0.5, "eval_accuracy": 0.75, "eval_f1": 0.5, "eval_runtime": 3.0, "epoch": 2.0}
+    assert default_compute_objective(metrics) == 1.25
+    assert inspect.signature(optuna.samplers.TPESampler).parameters["n_startup_trials"].default == 10
