@@ -212,6 +212,7 @@ def plot_search_trials(trials, objective: str = "accuracy", baseline: float | No
     is drawn as a dashed line. Returns the Figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     done = trials[trials["state"] == "COMPLETE"] if "state" in trials else trials
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -228,6 +229,11 @@ def plot_search_trials(trials, objective: str = "accuracy", baseline: float | No
     if baseline is not None:
         ax.axhline(baseline, color="gray", linestyle="--", label=f"majority class {baseline:.3f}")
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1e-05, 2e-05, 5e-05, 1e-04 ...
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.2g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.margins(x=0.25, y=0.12)  # room for the labels next to the points
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel(f"{objective} on the search's held-out rows")
     ax.set_title(f"Hyperparameter search: {len(done)} trials")
