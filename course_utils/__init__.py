@@ -16,7 +16,8 @@ anything else is imported from its module. The modules, by room:
 - the lessons' interactive parts: ``explorers``, ``padding``, ``plots``,
   ``evaluation``, ``exercises``, ``quiz`` / ``quiz_text`` / ``quiz_widgets``,
   ``load_report``, ``frontend``, ``links``, ``tracking`` (trackio when installed),
-  ``sharing`` (may ``trainer.push_to_hub()`` upload from here?).
+  ``sharing`` (may ``trainer.push_to_hub()`` upload from here?),
+  ``search`` (Optuna for the hyperparameter search, when installed).
 
 Maintainer tools (refresh stored outputs, render numbers, export lesson 06's
 loop, site, slides, benchmarks) are not here: they are ``course_tools``.
@@ -45,6 +46,8 @@ from .recipes import COURSE, curve_learning_rates, describe_curve_learning_rates
 from .runtime import check_process_group  # isort: skip
 from .sharing import ready_to_push  # isort: skip
 from .tracking import dashboard_command, report_to  # isort: skip
+from .plots import plot_search_trials  # isort: skip
+from .search import optuna_installed  # isort: skip
 
 # Exercises and check questions.
 from .exercises import (  # isort: skip
@@ -96,6 +99,7 @@ __all__ = [
     "plot_training_history",
     "plot_confusion_matrix",
     "plot_learning_curves",
+    "plot_search_trials",
     "misclassified",
     "split_history",
     "summarize_history",
@@ -103,6 +107,7 @@ __all__ = [
     "report_to",
     "dashboard_command",
     "ready_to_push",
+    "optuna_installed",
     "check_output_dir",
     "staging_dir",
     "write_run_files",

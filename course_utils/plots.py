@@ -200,3 +200,43 @@ def plot_length_histogram(lengths, max_length: int | None = None, bins: int = 40
     ax.legend()
     plt.close(fig)
     return fig
+
+
+def plot_search_trials(trials, objective: str = "accuracy", baseline: float | None = None):
+    """Each trial of a hyperparameter search: its objective against its learning rate, coloured by batch size.
+
+    ``trials`` is the table of ``optuna.Study.trials_dataframe()`` (columns ``value``,
+    ``params_learning_rate``, ``params_per_device_train_batch_size``, ``params_warmup_steps``);
+    trials that did not finish are left out. Each point is labelled with its trial number and
+    warm-up fraction; ``baseline`` (e.g. the majority-class score of the search's evaluation set)
+    is drawn as a dashed line. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    done = trials[trials["state"] == "COMPLETE"] if "state" in trials else trials
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for batch_size, group in done.groupby("params_per_device_train_batch_size"):
+        ax.scatter(group["params_learning_rate"], group["value"], s=60, label=f"batch size {batch_size}")
+        for _, row in group.iterrows():
+            ax.annotate(
+                f"#{row['number']} warm-up {row['params_warmup_steps']:.2f}",
+                (row["params_learning_rate"], row["value"]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=8,
+            )
+    if baseline is not None:
+        ax.axhline(baseline, color="gray", linestyle="--", label=f"majority class {baseline:.3f}")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1e-05, 2e-05, 5e-05, 1e-04 ...
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.2g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.margins(x=0.25, y=0.12)  # room for the labels next to the points
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel(f"{objective} on the search's held-out rows")
+    ax.set_title(f"Hyperparameter search: {len(done)} trials")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -343,10 +343,10 @@ def test_notebook_08_shows_both_front_ends():
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_lesson_has_three_to_nine_check_questions(lesson):
+def test_every_lesson_has_three_to_eleven_check_questions(lesson):
     questions = load_questions(lesson=lesson)
-    # A few per lesson; 04 covers the most ground (Trainer, evaluation, tracking, sharing on the Hub).
-    assert 3 <= len(questions) <= 9, (lesson, [q.id for q in questions])
+    # A few per lesson; 04 covers the most ground (Trainer, evaluation, tracking, sharing, hyperparameter search).
+    assert 3 <= len(questions) <= 11, (lesson, [q.id for q in questions])  # 00_intro and README say 3–11
     assert all(question.lesson == lesson for question in questions)
 
 
