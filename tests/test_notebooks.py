@@ -47,7 +47,17 @@ DOC_HOSTS = {  # host -> the path prefix its documentation lives under
     "ipywidgets.readthedocs.io": "/",
     "optuna.readthedocs.io": "/",
 }
-DOC_LINK_NOTEBOOKS = {"00_intro", "01_load_dataset", "02_preprocess", "03_dynamic_padding", "07_learning_curves", "08_recap_quiz"}
+DOC_LINK_NOTEBOOKS = {
+    "00_intro",
+    "01_load_dataset",
+    "02_preprocess",
+    "03_dynamic_padding",
+    "04_trainer",
+    "05_training_loop",
+    "06_accelerate",
+    "07_learning_curves",
+    "08_recap_quiz",
+}
 
 
 def _load(path):
