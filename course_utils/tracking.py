@@ -14,7 +14,7 @@ TRACKER = "trackio"
 DASHBOARD_COMMAND = "trackio show --project {project}"
 MISSING = (
     "没有安装 trackio（可选的实验看板，安装：pip install trackio）："
-    "这次训练不记录到看板，report_to 用 \"none\"，训练照常进行。"
+    '这次训练不记录到看板，report_to 用 "none"，训练照常进行。'
 )
 
 
