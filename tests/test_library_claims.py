@@ -156,7 +156,12 @@ def test_push_to_hub_uploads_the_saved_model_tokenizer_config_and_a_model_card(t
             folder = Path(kwargs["folder_path"])
             uploads.append({**kwargs, "files": sorted(p.name for p in folder.iterdir())})
 
-    with mock.patch.object(trainer_module, "hf_api", return_value=FakeApi()):
+    api = FakeApi()
+    if hasattr(trainer_module, "hf_api"):  # transformers >= 5.3 calls hf_api().create_repo / .upload_folder
+        stand_in = mock.patch.object(trainer_module, "hf_api", return_value=api)
+    else:  # the declared floor (5.2) calls huggingface_hub's create_repo / upload_folder imported into the module
+        stand_in = mock.patch.multiple(trainer_module, create_repo=api.create_repo, upload_folder=api.upload_folder)
+    with stand_in:
         trainer.push_to_hub(commit_message="第 04 课")
     (upload,) = uploads
     assert upload["repo_id"] == "learner/04_trainer"  # no hub_model_id: the output folder's name
