@@ -1,23 +1,37 @@
 """Benchmarks of chapter 3 on the current machine, in one command.
 
     python -m course_tools.benchmark [--short] [--seeds 3] [--ablations] [--out benchmarks/results] [--skip-tests]
+    python -m course_tools.benchmark --only steps [--short] [--step-repetitions 9] [--segment-steps 24]
 
 Measures, and prints as markdown tables (and writes as JSON):
 
+0. the machine's matmul peak in fp32 and bf16 (course_tools.flops.matmul_peak),
+   measured at the start of the run and kept in its machine record, whenever
+   part 1 or 2 runs: model FLOP utilisation (MFU) is measured against it;
 1. fine-tuning the checkpoint on full MRPC: the course's recipe vs the fast
    CPU recipe (course_utils/recipes.py) — training wall time, training
-   samples/s, validation accuracy and F1, peak memory, ratios. Each run is a
+   samples/s, validation accuracy and F1, peak memory, ratios; and, from the
+   real and padded tokens of every batch the Trainer trained on (counted by the
+   data collator as it collates them, see course_tools.flops.ShapeRecorder),
+   useful training GFLOP/s, MFU and the padding share of compute. Each run is a
    separate subprocess, so its peak RSS is its own. ``--ablations`` adds the
    fast recipe without bf16 and without length grouping (one seed each), to
    show what each ingredient contributes;
-2. padding strategies (fixed max_length=128, dynamic, dynamic + length-grouped):
+2. ``steps``: course-recipe and fast-recipe training steps interleaved (segments
+   of a fixed number of steps, alternating), each with its real batch size,
+   sampler, precision and optimizer: samples/s per repetition, the median
+   fast/course ratio and its spread, MFU of each; with the CPU model and flags,
+   the load average before and after, and the precision decision with the
+   probe's ratio. A ratio of whole fine-tuning runs made one after the other
+   moves with the background load; this one is meant to survive it;
+3. padding strategies (fixed max_length=128, dynamic, dynamic + length-grouped):
    padding share over one epoch of batches and training-step throughput;
-3. tokenization: per-example ``map`` vs ``map(batched=True)`` vs ``num_proc=2``;
-4. the test suite (``pytest -q -x``) wall time.
+4. tokenization: per-example ``map`` vs ``map(batched=True)`` vs ``num_proc=2``;
+5. the test suite (``pytest -q -x``) wall time.
 
-``--short`` is a smoke test (a few hundred training samples, one seed); its
-accuracy numbers mean nothing. Timing numbers depend on whatever else runs:
-run it on an otherwise idle machine.
+``--short`` is a smoke test (a few hundred training samples, one seed, 5 × 12
+interleaved steps); its accuracy numbers mean nothing. Timing numbers depend on
+whatever else runs: run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_tools import flops
 from course_tools.package_data import write_package_data
 from course_utils import hardware
 
@@ -113,6 +128,9 @@ def finetune_worker(
         logits, labels = eval_preds
         return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)
 
+    # Counts every training batch's real and padded tokens as the Trainer collates it (one mask sum per batch,
+    # inside the timed training but negligible next to a training step): exactly the batches trained on.
+    recorder = flops.ShapeRecorder(DataCollatorWithPadding(tokenizer=tokenizer))
     with tempfile.TemporaryDirectory() as output_dir:
         args = TrainingArguments(output_dir=output_dir, **kwargs)
         trainer = Trainer(
@@ -120,13 +138,15 @@ def finetune_worker(
             args=args,
             train_dataset=tokenized["train"],
             eval_dataset=tokenized["validation"],
-            data_collator=DataCollatorWithPadding(tokenizer=tokenizer),
+            data_collator=recorder,
             processing_class=tokenizer,
             compute_metrics=compute_metrics,
         )
         start = time.perf_counter()
         train_output = trainer.train()
         train_s = time.perf_counter() - start
+        # The dataloader may collate one batch ahead of the loop; evaluation batches come after this point.
+        trained = recorder.shapes[: train_output.global_step * args.gradient_accumulation_steps]
         start = time.perf_counter()
         metrics = trainer.evaluate()
         eval_s = time.perf_counter() - start
@@ -134,6 +154,7 @@ def finetune_worker(
     # Full runs see every training example once per epoch; short runs stop after max_steps batches.
     epoch_samples = len(tokenized["train"]) * args.num_train_epochs
     samples = steps * args.per_device_train_batch_size if max_samples else epoch_samples
+    counted = flops.flops_summary(model.config, trained)
     return {
         "recipe": recipe_name,
         "seed": seed,
@@ -153,6 +174,14 @@ def finetune_worker(
         "f1": metrics["eval_f1"],
         "train_loss": train_output.training_loss,
         "peak_rss_mb": peak_rss_mb(),
+        # Model FLOPs over the batches trained on (course_tools.flops); MFU needs the run's matmul peak.
+        "counted_batches": counted["batches"],
+        "real_tokens": counted["real_tokens"],
+        "padded_tokens": counted["padded_tokens"],
+        "useful_flops": counted["useful_flops"],
+        "padded_flops": counted["padded_flops"],
+        "padding_compute_share": counted["padding_compute_share"],
+        "useful_gflops_per_s": counted["useful_flops"] / train_s / 1e9,
     }
 
 
@@ -205,13 +234,33 @@ def summarize(values: list[float]) -> dict:
     }
 
 
-def finetune_summary(runs: list[dict]) -> dict:
-    """Per-recipe summaries of the fine-tuning runs, and fast-vs-course ratios of the means."""
+def utilisations(useful_gflops_per_s: float, precision: str, peaks: dict | None) -> dict:
+    """Model FLOP utilisation against the run's matmul peaks: fp32 always, bf16 for a bf16 row (else None)."""
+    peaks = peaks or {}
+    flop_rate = useful_gflops_per_s * 1e9
+    return {
+        "mfu_fp32": flops.utilisation(flop_rate, peaks.get("fp32")),
+        "mfu_bf16": flops.utilisation(flop_rate, peaks.get("bf16")) if precision == "bf16" else None,
+    }
+
+
+def finetune_summary(runs: list[dict], peaks: dict | None = None) -> dict:
+    """Per-recipe summaries of the fine-tuning runs, and fast-vs-course ratios of the means.
+
+    Runs that counted their FLOPs also get the useful training GFLOP/s, the padding
+    share of compute and, given the run's matmul ``peaks`` (GFLOP/s by dtype), the
+    model FLOP utilisation of the mean useful GFLOP/s.
+    """
     keys = ("train_s", "samples_per_s", "accuracy", "f1", "peak_rss_mb", "eval_s")
+    flop_keys = ("useful_gflops_per_s", "padding_compute_share")
     by_recipe = {}
     for name in dict.fromkeys(run["recipe"] for run in runs):
         chosen = [run for run in runs if run["recipe"] == name]
         by_recipe[name] = {key: summarize([run[key] for run in chosen]) for key in keys}
+        if all(key in run for run in chosen for key in flop_keys):
+            by_recipe[name].update({key: summarize([run[key] for run in chosen]) for key in flop_keys})
+            precision = chosen[0].get("precision", "bf16" if chosen[0]["bf16"] else "fp32")
+            by_recipe[name].update(utilisations(by_recipe[name]["useful_gflops_per_s"]["mean"], precision, peaks))
         by_recipe[name]["bf16"] = chosen[0]["bf16"]
         by_recipe[name]["precision"] = chosen[0].get("precision", "bf16" if chosen[0]["bf16"] else "fp32")
         by_recipe[name]["sampling"] = chosen[0].get("sampling", "random")
@@ -229,7 +278,234 @@ def finetune_summary(runs: list[dict]) -> dict:
     return {"recipes": by_recipe, "ratios": ratios}
 
 
-# --------------------------------------------------------------------------- 2. padding
+# --------------------------------------------------------------------------- 2. training steps, interleaved
+
+STEP_WARMUP = 2  # untimed steps per recipe before the first segment (first calls allocate and pick kernels)
+# (repetitions, steps per recipe per repetition): full run, and --short. See steps_benchmark for the time estimate.
+STEP_SETTINGS = {"full": (9, 24), "short": (5, 12)}
+
+
+def spread_batches(count: int, repetitions: int, steps: int) -> list[list[int]]:
+    """Indices into an epoch of ``count`` batches: ``repetitions`` lists of ``steps`` indices each.
+
+    The ``repetitions × steps`` picked batches are spread evenly over the epoch and
+    dealt out in turn, so every repetition samples the whole epoch alike (a
+    length-grouped epoch runs from long to short batches inside each mega-batch;
+    consecutive batches would give each repetition a different mix of lengths).
+    With fewer batches than needed, the epoch is used again from its start.
+    """
+    if count < 1 or repetitions < 1 or steps < 1:
+        raise ValueError("count, repetitions and steps must be at least 1")
+    needed = repetitions * steps
+    stride = max(1, count // needed)
+    picked = [(i * stride) % count for i in range(needed)]
+    return [picked[r::repetitions] for r in range(repetitions)]
+
+
+def interleaved_summary(runs: list[dict], peaks: dict | None = None, precisions: dict | None = None) -> dict:
+    """Per-repetition samples/s and the fast/course ratio: its median and spread, and each recipe's MFU.
+
+    ``runs`` holds one dict per repetition, ``{recipe: {"samples", "seconds",
+    "useful_flops", "padded_flops"}}`` for "course" and "fast". The spread is
+    ``(max − min) / median`` of the per-repetition ratios. Each recipe's useful
+    GFLOP/s is the median over repetitions, its MFU that over the run's matmul
+    ``peaks`` (fp32; bf16 too for a recipe whose ``precisions[name]`` is "bf16").
+    """
+    if not runs:
+        raise ValueError("no repetitions to summarise")
+    precisions = precisions or {}
+    names = [name for name in runs[0] if isinstance(runs[0][name], dict)]
+    rates = {name: [run[name]["samples"] / run[name]["seconds"] for run in runs] for name in names}
+    recipes = {}
+    for name in names:
+        gflops = [run[name]["useful_flops"] / run[name]["seconds"] / 1e9 for run in runs]
+        useful = sum(run[name]["useful_flops"] for run in runs)
+        padded = sum(run[name]["padded_flops"] for run in runs)
+        median_gflops = statistics.median(gflops)
+        recipes[name] = {
+            "samples_per_s": statistics.median(rates[name]),
+            "samples_per_s_runs": rates[name],
+            "useful_gflops_per_s": median_gflops,
+            "padding_compute_share": flops.padding_compute_share(useful, padded),
+            **utilisations(median_gflops, precisions.get(name, "fp32"), peaks),
+        }
+    summary = {"repetitions": len(runs), "recipes": recipes}
+    if "course" in rates and "fast" in rates:
+        ratios = [fast / course for fast, course in zip(rates["fast"], rates["course"], strict=True)]
+        median = statistics.median(ratios)
+        summary.update(ratios=ratios, ratio_median=median, ratio_spread=(max(ratios) - min(ratios)) / median)
+    return summary
+
+
+def load_averages() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages (``os.getloadavg()``), None where unknown."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def precision_record(device: str) -> dict:
+    """The fast recipe's precision decision (course_utils.precision) and the bf16 probe's measured ratio."""
+    from course_utils.precision import BF16_MARGIN
+    from course_utils.recipes import recipe_precision
+
+    decision = recipe_precision("fast", device)
+    probe_ratio = decision.measured_speedup
+    if probe_ratio is None and device == "cpu":  # decided by COURSE_PRECISION: still record what the probe says
+        from course_utils.precision_probe import cpu_bf16_speedup
+
+        probe_ratio = cpu_bf16_speedup()["ratio"]
+    return {"mode": decision.mode, "reason": decision.reason, "probe_ratio": probe_ratio, "margin": BF16_MARGIN}
+
+
+def _recipe_stepper(name: str, device: str, checkpoint: str, tokenizer, train, seed: int, output_dir: str):
+    """Recipe ``name``'s real training step, from a Trainer built with its settings (the Trainer never trains).
+
+    The Trainer gives what the fine-tuning uses: its train dataloader (batch size,
+    random or length-grouped sampler, dynamic padding) and its optimizer (``optim``,
+    weight-decay groups). The forward pass runs under ``torch.autocast`` in the
+    recipe's precision (``recipe_precision``: the course's one decision for the
+    fast recipe, fp32 for the course's), as the Trainer's accelerator does. No
+    learning-rate schedule (its cost per step is negligible) and, for fp16 on a
+    GPU, no loss scaling. Returns (settings, one epoch of collated batches, step
+    function, model config).
+    """
+    import torch
+    from transformers import (
+        AutoModelForSequenceClassification,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+
+    from course_utils.recipes import recipe, recipe_precision
+
+    kwargs = recipe(name, device)
+    kwargs.update(eval_strategy="no", save_strategy="no", logging_strategy="no", disable_tqdm=True, seed=seed)
+    set_seed(seed)
+    model = AutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=2)
+    args = TrainingArguments(output_dir=output_dir, **kwargs)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        data_collator=DataCollatorWithPadding(tokenizer=tokenizer),
+        processing_class=tokenizer,
+    )
+    optimizer = trainer.create_optimizer()
+    epoch = list(trainer.get_train_dataloader())  # collated once, before timing
+    model = trainer.model.train()
+    mode = recipe_precision(name, device).mode
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)
+
+    def step(batch) -> int:
+        with torch.autocast(device, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return len(batch["labels"])
+
+    settings = {
+        "precision": mode,
+        "sampling": args.train_sampling_strategy,
+        "batch_size": args.per_device_train_batch_size,
+        "optimizer": str(getattr(args.optim, "value", args.optim)),
+        "learning_rate": args.learning_rate,
+        "weight_decay": args.weight_decay,
+        "epoch_batches": len(epoch),
+    }
+    return settings, epoch, step, model.config
+
+
+def steps_benchmark(
+    short: bool, repetitions: int | None = None, steps: int | None = None, seed: int = 42, peaks: dict | None = None
+) -> dict:
+    """Course-recipe and fast-recipe training steps, interleaved: the fast/course ratio with its spread.
+
+    Each recipe trains with its real batch size, sampling, precision and optimizer
+    (:func:`_recipe_stepper`); a repetition times one segment of ``steps`` steps
+    of each, in alternating order (course, fast | fast, course | ...), so that a
+    change in background load hits both recipes alike. Per repetition: samples/s
+    of each and their ratio; over repetitions: the median ratio and its spread
+    ``(max − min) / median``, each recipe's useful GFLOP/s and MFU against the
+    run's matmul ``peaks``. Collation happens before timing; everything in
+    the optimizer step is timed.
+
+    Time on a 2-core CPU (estimated from the reference machine's ~0.25 s per
+    course step and ≤ 0.5 s per fast step, not measured): --short (5 × 12 steps
+    per recipe) ≈ 45 s of timed steps plus ≈ 1 min of loading (data, two models,
+    one epoch of collation each) and the bf16 probe when not cached (≤ 25 s), so
+    ≈ 2 min, under the 5-minute target; the full setting (9 × 24) ≈ 3–4 min.
+    """
+    import torch
+
+    default_reps, default_steps = STEP_SETTINGS["short" if short else "full"]
+    repetitions, steps = repetitions or default_reps, steps or default_steps
+    device = hardware.detect_device()
+    load_before = load_averages()
+    _, checkpoint, tokenizer, tokenized = load_tokenized()
+    precision = precision_record(device)
+    names = ("course", "fast")
+    recipes, epochs, steppers, config = {}, {}, {}, None
+    with tempfile.TemporaryDirectory() as output_dir:
+        for name in names:
+            recipes[name], epochs[name], steppers[name], config = _recipe_stepper(
+                name, device, checkpoint, tokenizer, tokenized["train"], seed, output_dir
+            )
+    plans = {name: spread_batches(len(epochs[name]), repetitions, steps) for name in names}
+
+    def synchronize():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    for name in names:  # warm-up, not timed
+        for batch in epochs[name][:STEP_WARMUP]:
+            steppers[name](batch)
+    runs = []
+    for rep in range(repetitions):
+        order = names if rep % 2 == 0 else names[::-1]
+        run = {"order": list(order)}
+        for name in order:
+            batches = [epochs[name][index] for index in plans[name][rep]]
+            counted = flops.flops_summary(config, (flops.batch_shape(batch) for batch in batches))
+            synchronize()
+            start = time.perf_counter()
+            samples = sum(steppers[name](batch) for batch in batches)
+            synchronize()
+            run[name] = {
+                "samples": samples,
+                "seconds": time.perf_counter() - start,
+                "useful_flops": counted["useful_flops"],
+                "padded_flops": counted["padded_flops"],
+            }
+        runs.append(run)
+        print(
+            f"[benchmark]   repetition {rep + 1}/{repetitions}: "
+            + ", ".join(f"{name} {run[name]['samples'] / run[name]['seconds']:.1f} samples/s" for name in names),
+            flush=True,
+        )
+    precisions = {name: recipes[name]["precision"] for name in names}
+    return {
+        "repetitions": repetitions,
+        "segment_steps": steps,
+        "warmup_steps": STEP_WARMUP,
+        "device": device,
+        "recipes": recipes,
+        "runs": runs,
+        "summary": interleaved_summary(runs, peaks, precisions),
+        "cpu": hardware.cpu_model(),
+        "cpu_flags": hardware.cpu_flags(),
+        "load_average_before": load_before,
+        "load_average_after": load_averages(),
+        "precision": precision,
+        "peaks": peaks,
+    }
+
+
+# --------------------------------------------------------------------------- 3. padding
 
 
 def padding_benchmark(short: bool, steps: int | None = None, batch_size: int = 8, seed: int = 42) -> list[dict]:
@@ -297,7 +573,7 @@ def padding_benchmark(short: bool, steps: int | None = None, batch_size: int = 8
     return results
 
 
-# --------------------------------------------------------------------------- 3. tokenization
+# --------------------------------------------------------------------------- 4. tokenization
 
 
 def tokenization_benchmark(short: bool) -> list[dict]:
@@ -329,7 +605,7 @@ def tokenization_benchmark(short: bool) -> list[dict]:
     return results
 
 
-# --------------------------------------------------------------------------- 4. tests
+# --------------------------------------------------------------------------- 5. tests
 
 
 def tests_benchmark() -> dict:
@@ -356,8 +632,72 @@ def _pm(summary: dict, digits: int, scale: float = 1.0) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if summary["n"] > 1 else f"{mean:.{digits}f}"
 
 
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _loads(values: list[float] | None) -> str:
+    return "unknown" if not values else " / ".join(f"{value:.2f}" for value in values)
+
+
+FLOP_HEADER = "| useful GFLOP/s | MFU (fp32 peak) | MFU (bf16 peak) | padding share of compute |"
+
+
+def format_steps(steps: dict) -> list[str]:
+    """The interleaved training-step part as markdown lines (section 2)."""
+    summary, precision = steps["summary"], steps["precision"]
+    probe = precision.get("probe_ratio")
+    lines = [
+        "",
+        f"## 2. Training steps, course vs fast recipe, interleaved ({steps['repetitions']} repetitions × "
+        f"{steps['segment_steps']} steps per recipe)",
+        "",
+        f"CPU: {steps['cpu']}; flags: {', '.join(steps['cpu_flags']) or 'none of the listed ones'}.",
+        f"Load average (1 / 5 / 15 min): before {_loads(steps['load_average_before'])}, "
+        f"after {_loads(steps['load_average_after'])}.",
+        f"Precision of the fast recipe: {precision['mode']} (bf16 probe: "
+        + (f"bf16 autocast at {probe:.2f}× fp32's speed" if probe is not None else "not run")
+        + f", threshold {precision['margin']:g}).",
+        "",
+        "| recipe | precision | batches | batch | optimizer | samples/s (median) " + FLOP_HEADER,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, settings in steps["recipes"].items():
+        row = summary["recipes"][name]
+        lines.append(
+            f"| {name} | {PRECISION_WORDS[settings['precision']]} | {settings['sampling']} "
+            f"| {settings['batch_size']} | {settings['optimizer']} | {row['samples_per_s']:.1f} "
+            f"| {row['useful_gflops_per_s']:.1f} | {_percent(row.get('mfu_fp32'))} "
+            f"| {_percent(row.get('mfu_bf16'))} | {row['padding_compute_share']:.1%} |"
+        )
+    names = list(steps["recipes"])
+    ratios = summary.get("ratios")
+    lines += [
+        "",
+        "| repetition | order | "
+        + " | ".join(f"{name} samples/s" for name in names)
+        + (" | fast / course |" if ratios else " |"),
+        "| --- | --- | " + " | ".join("---" for _ in names) + (" | --- |" if ratios else " |"),
+    ]
+    for index, run in enumerate(steps["runs"]):
+        rates = " | ".join(f"{run[name]['samples'] / run[name]['seconds']:.1f}" for name in names)
+        ratio = f" | {ratios[index]:.2f}× |" if ratios else " |"
+        lines.append(f"| {index + 1} | {', '.join(run['order'])} | {rates}{ratio}")
+    if ratios:
+        lines += [
+            "",
+            f"Fast / course: median {summary['ratio_median']:.2f}× samples/s, spread {summary['ratio_spread']:.1%} "
+            f"((max − min) / median over {summary['repetitions']} repetitions).",
+        ]
+    return lines
+
+
 def format_markdown(results: dict) -> str:
-    """The benchmark's results as markdown tables (pure function of the JSON-able results)."""
+    """The benchmark's results as markdown tables (pure function of the JSON-able results).
+
+    Columns and lines that a run did not measure (FLOPs, matmul peak, the interleaved
+    part) are left out, so older results (the reference run) print as they did.
+    """
     machine = results["machine"]
     lines = [
         f"# Benchmarks ({'short' if results.get('short') else 'full'}) — {machine['date']}",
@@ -366,24 +706,41 @@ def format_markdown(results: dict) -> str:
         f"native bf16: {'yes' if machine['cpu_bf16'] else 'no'}; "
         f"Python {machine['python']}, torch {machine['torch']}, transformers {machine['transformers']}.",
     ]
+    peak = machine.get("matmul_peak_gflops")
+    if peak:
+        lines.append(
+            f"Matmul peak in this run ({peak['n']}×{peak['n']}, best of {peak['best_of']} × {peak['repeats']} calls): "
+            f"fp32 {peak['fp32']:.1f} GFLOP/s, bf16 {peak['bf16']:.1f} GFLOP/s. "
+            "MFU = useful training FLOP/s ÷ this peak."
+        )
     finetune = results.get("finetune")
     if finetune:
+        with_flops = any("useful_gflops_per_s" in row for row in finetune["recipes"].values())
         lines += [
             "",
             "## 1. Fine-tuning on MRPC (train, then one evaluation on validation)",
             "",
             "| recipe | precision | batches | batch | lr | epochs | seeds | train wall (min) | train samples/s "
-            "| val accuracy | val F1 | peak RSS (MiB) |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| val accuracy | val F1 | peak RSS (MiB) |" + (FLOP_HEADER[1:] if with_flops else ""),
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+            + (" --- | --- | --- | --- |" if with_flops else ""),
         ]
         for name, row in finetune["recipes"].items():
             precision = PRECISION_WORDS[row.get("precision", "bf16" if row["bf16"] else "fp32")]
+            flop_cells = ""
+            if with_flops and "useful_gflops_per_s" in row:
+                flop_cells = (
+                    f" {_pm(row['useful_gflops_per_s'], 1)} | {_percent(row.get('mfu_fp32'))} "
+                    f"| {_percent(row.get('mfu_bf16'))} | {row['padding_compute_share']['mean']:.1%} |"
+                )
+            elif with_flops:
+                flop_cells = " - | - | - | - |"
             lines.append(
                 f"| {name} | {precision} | {row.get('sampling', 'random')} "
                 f"| {row['batch_size']} "
                 f"| {row['learning_rate']:g} | {row['epochs'] if row['epochs'] is not None else '-'} "
                 f"| {row['train_s']['n']} | {_pm(row['train_s'], 2, 1 / 60)} | {_pm(row['samples_per_s'], 1)} "
-                f"| {_pm(row['accuracy'], 3)} | {_pm(row['f1'], 3)} | {_pm(row['peak_rss_mb'], 0)} |"
+                f"| {_pm(row['accuracy'], 3)} | {_pm(row['f1'], 3)} | {_pm(row['peak_rss_mb'], 0)} |" + flop_cells
             )
         ratios = finetune.get("ratios")
         if ratios:
@@ -408,11 +765,13 @@ def format_markdown(results: dict) -> str:
                     f"| {run['recipe']} | {run['seed']} | {run['train_s']:.0f} | {run['samples_per_s']:.1f} "
                     f"| {run['accuracy']:.3f} | {run['f1']:.3f} |"
                 )
+    if results.get("steps"):
+        lines += format_steps(results["steps"])
     padding = results.get("padding")
     if padding:
         lines += [
             "",
-            f"## 2. Padding strategies (fp32 train steps, batch 8, {padding[0]['steps']} timed steps)",
+            f"## 3. Padding strategies (fp32 train steps, batch 8, {padding[0]['steps']} timed steps)",
             "",
             "| strategy | padding share | mean width | samples/s | ratio |",
             "| --- | --- | --- | --- | --- |",
@@ -426,7 +785,7 @@ def format_markdown(results: dict) -> str:
     if tokenization:
         lines += [
             "",
-            f"## 3. Tokenization ({tokenization[0]['rows']} rows)",
+            f"## 4. Tokenization ({tokenization[0]['rows']} rows)",
             "",
             "| variant | seconds | rows/s | ratio |",
             "| --- | --- | --- | --- |",
@@ -437,7 +796,7 @@ def format_markdown(results: dict) -> str:
     if tests:
         lines += [
             "",
-            "## 4. Test suite (`pytest -q -x`, quick mode)",
+            "## 5. Test suite (`pytest -q -x`, quick mode)",
             "",
             f"{tests['seconds'] / 60:.1f} min, exit code {tests['returncode']}: {tests['summary']}",
         ]
@@ -470,7 +829,7 @@ def write_reference(results: dict) -> Path:
 
 # --------------------------------------------------------------------------- main
 
-PARTS = ("finetune", "padding", "tokenization", "tests")
+PARTS = ("finetune", "steps", "padding", "tokenization", "tests")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -488,6 +847,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--recipes", default="fast,course", help="recipes to fine-tune, comma-separated")
+    parser.add_argument(
+        "--step-repetitions",
+        type=int,
+        help=f"steps part: repetitions (default {STEP_SETTINGS['full'][0]}, --short {STEP_SETTINGS['short'][0]})",
+    )
+    parser.add_argument(
+        "--segment-steps",
+        type=int,
+        help="steps part: timed steps per recipe per repetition "
+        f"(default {STEP_SETTINGS['full'][1]}, --short {STEP_SETTINGS['short'][1]})",
+    )
     parser.add_argument(
         "--ablations", action="store_true", help="also run the fast recipe without bf16 and without grouping (seed 42)"
     )
@@ -522,6 +892,10 @@ def main(argv=None) -> dict:
     course_seeds = 1 if args.short else args.course_seeds
     results = {"short": args.short, "machine": hardware.machine_record()}  # load_average: at the start
     started = time.perf_counter()
+    peaks = None
+    if {"finetune", "steps"} & set(parts):  # MFU compares with the peak measured in this same run
+        print("[benchmark] matmul peak (fp32, bf16)", flush=True)
+        peaks = results["machine"]["matmul_peak_gflops"] = flops.measure_peaks()
     if "finetune" in parts:
         runs = []
         for name in args.recipes.split(","):
@@ -533,7 +907,10 @@ def main(argv=None) -> dict:
             print(f"[benchmark] fine-tuning: {label} seed=42", flush=True)
             runs.append(run_finetune("fast", 42, args.short, change["bf16"], change["override"], label))
             print(f"[benchmark]   {json.dumps(runs[-1])}", flush=True)
-        results["finetune"] = {**finetune_summary(runs), "runs": runs}
+        results["finetune"] = {**finetune_summary(runs, peaks), "runs": runs}
+    if "steps" in parts:
+        print("[benchmark] training steps, course vs fast recipe, interleaved", flush=True)
+        results["steps"] = steps_benchmark(args.short, args.step_repetitions, args.segment_steps, peaks=peaks)
     if "padding" in parts:
         print("[benchmark] padding strategies", flush=True)
         results["padding"] = padding_benchmark(args.short)

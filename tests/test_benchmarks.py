@@ -109,6 +109,7 @@ def test_markdown_tables(bench, results):
 def test_parts_can_be_missing(bench, results):
     for part in ("finetune", "padding", "tokenization", "tests"):
         results.pop(part)
+    assert "steps" not in results
     assert "## " not in bench.format_markdown(results)
 
 
@@ -125,6 +126,127 @@ def test_arguments(bench):
     assert bench.parse_args([]).seeds == 3 and not bench.parse_args([]).short
     assert bench.parse_args(["--ablations"]).ablations and not bench.parse_args([]).ablations
     assert set(bench.ABLATIONS) == {"fast without bf16", "fast without grouping"}
+    args = bench.parse_args(["--only", "steps", "--step-repetitions", "3", "--segment-steps", "4"])
+    assert args.only == ["steps"] and args.step_repetitions == 3 and args.segment_steps == 4
+    assert "steps" in bench.PARTS and bench.parse_args([]).step_repetitions is None
+
+
+def with_flops(run, useful_gflops_per_s, share):
+    return {**run, "useful_gflops_per_s": useful_gflops_per_s, "padding_compute_share": share}
+
+
+PEAKS = {"fp32": 200.0, "bf16": 800.0, "n": 1024, "repeats": 10, "best_of": 5}
+
+
+def fake_steps(bench):
+    """Three interleaved repetitions: course 24, 20, 30 samples/s; fast 48 each → ratios 2.0, 2.4, 1.6."""
+
+    def segment(samples, seconds, useful, padded):
+        return {"samples": samples, "seconds": seconds, "useful_flops": useful, "padded_flops": padded}
+
+    runs = [
+        {"order": ["course", "fast"], "course": segment(96, 4.0, 2e11, 4e11), "fast": segment(192, 4.0, 4e11, 5e11)},
+        {"order": ["fast", "course"], "course": segment(96, 4.8, 2e11, 4e11), "fast": segment(192, 4.0, 4e11, 5e11)},
+        {"order": ["course", "fast"], "course": segment(96, 3.2, 2e11, 4e11), "fast": segment(192, 4.0, 4e11, 5e11)},
+    ]
+    recipes = {
+        "course": {"precision": "fp32", "sampling": "random", "batch_size": 8, "optimizer": "adamw_torch_fused"},
+        "fast": {
+            "precision": "bf16",
+            "sampling": "group_by_length",
+            "batch_size": 16,
+            "optimizer": "adamw_torch_fused",
+        },
+    }
+    return {
+        "repetitions": 3,
+        "segment_steps": 12,
+        "warmup_steps": 2,
+        "recipes": recipes,
+        "runs": runs,
+        "summary": bench.interleaved_summary(runs, PEAKS, {"course": "fp32", "fast": "bf16"}),
+        "cpu": "Test CPU",
+        "cpu_flags": ["avx2", "avx512f", "avx512_bf16", "amx_tile"],
+        "load_average_before": [0.5, 0.75, 1.0],
+        "load_average_after": [2.25, 1.5, 1.0],
+        "precision": {"mode": "bf16", "reason": "实测", "probe_ratio": 1.34, "margin": 1.15},
+        "peaks": PEAKS,
+    }
+
+
+def test_interleaved_summary_median_ratio_and_spread(bench):
+    summary = fake_steps(bench)["summary"]
+    assert summary["ratios"] == pytest.approx([2.0, 2.4, 1.6])
+    assert summary["ratio_median"] == pytest.approx(2.0)
+    assert summary["ratio_spread"] == pytest.approx((2.4 - 1.6) / 2.0)
+    course, fast = summary["recipes"]["course"], summary["recipes"]["fast"]
+    assert course["samples_per_s"] == pytest.approx(24.0) and fast["samples_per_s"] == pytest.approx(48.0)
+    # course: 2e11 FLOPs in 4.0, 4.8, 3.2 s → median 50 GFLOP/s = 25 % of the fp32 peak; no bf16 MFU for fp32
+    assert course["useful_gflops_per_s"] == pytest.approx(50.0)
+    assert course["mfu_fp32"] == pytest.approx(0.25) and course["mfu_bf16"] is None
+    # fast (bf16): 100 GFLOP/s = 50 % of the fp32 peak, 12.5 % of the bf16 peak
+    assert fast["mfu_fp32"] == pytest.approx(0.5) and fast["mfu_bf16"] == pytest.approx(0.125)
+    assert course["padding_compute_share"] == pytest.approx(0.5) and fast["padding_compute_share"] == pytest.approx(0.2)
+    assert bench.interleaved_summary(fake_steps(bench)["runs"])["recipes"]["fast"]["mfu_fp32"] is None  # no peak
+    with pytest.raises(ValueError):
+        bench.interleaved_summary([])
+
+
+def test_each_repetition_samples_the_whole_epoch(bench):
+    plans = bench.spread_batches(100, 3, 4)
+    assert len(plans) == 3 and all(len(plan) == 4 for plan in plans)
+    picked = [index for plan in plans for index in plan]
+    assert len(set(picked)) == 12  # no batch timed twice
+    assert all(max(plan) - min(plan) >= 50 for plan in plans)  # each spans the epoch, not one stretch of it
+    short = bench.spread_batches(5, 2, 4)  # fewer batches than needed: the epoch again
+    assert [index for plan in short for index in plan] and all(0 <= i < 5 for plan in short for i in plan)
+
+
+def test_finetune_summary_with_flops_and_peaks(bench):
+    runs = [
+        with_flops(fake_run("course", 42, 600.0, 0.80), 40.0, 0.30),
+        with_flops(fake_run("fast", 42, 200.0, 0.82, bf16=True) | {"precision": "bf16"}, 100.0, 0.05),
+    ]
+    recipes = bench.finetune_summary(runs, PEAKS)["recipes"]
+    assert recipes["course"]["mfu_fp32"] == pytest.approx(0.2) and recipes["course"]["mfu_bf16"] is None
+    assert recipes["fast"]["mfu_fp32"] == pytest.approx(0.5) and recipes["fast"]["mfu_bf16"] == pytest.approx(0.125)
+    assert "mfu_fp32" not in bench.finetune_summary([fake_run("course", 42, 600.0, 0.8)])["recipes"]["course"]
+
+
+def test_markdown_shows_flops_peak_steps_load_and_flags(bench, results):
+    runs = [
+        with_flops(fake_run("course", 42, 600.0, 0.80), 40.0, 0.30),
+        with_flops(fake_run("fast", 42, 200.0, 0.82, bf16=True) | {"precision": "bf16"}, 100.0, 0.05),
+    ]
+    results["machine"]["matmul_peak_gflops"] = PEAKS
+    results["finetune"] = {**bench.finetune_summary(runs, PEAKS), "runs": runs}
+    results["steps"] = fake_steps(bench)
+    text = bench.format_markdown(results)
+    assert "Matmul peak in this run (1024×1024, best of 5 × 10 calls): fp32 200.0 GFLOP/s, bf16 800.0 GFLOP/s." in text
+    assert "| useful GFLOP/s | MFU (fp32 peak) | MFU (bf16 peak) | padding share of compute |" in text
+    assert "| 1 | 10.00 | 1.0 | 0.800 | 0.850 | 1000 | 40.0 | 20.0% | - | 30.0% |" in text  # course row
+    assert "| 1500 | 100.0 | 50.0% | 12.5% | 5.0% |" in text  # fast row
+    assert "## 2. Training steps, course vs fast recipe, interleaved (3 repetitions × 12 steps per recipe)" in text
+    assert "CPU: Test CPU; flags: avx2, avx512f, avx512_bf16, amx_tile." in text
+    assert "Load average (1 / 5 / 15 min): before 0.50 / 0.75 / 1.00, after 2.25 / 1.50 / 1.00." in text
+    assert "bf16 autocast at 1.34× fp32's speed, threshold 1.15" in text
+    assert "| course | fp32 | random | 8 | adamw_torch_fused | 24.0 | 50.0 | 25.0% | - | 50.0% |" in text
+    assert (
+        "| fast | bf16 autocast | group_by_length | 16 | adamw_torch_fused | 48.0 | 100.0 | 50.0% | 12.5% | 20.0% |"
+        in text
+    )
+    assert "| 2 | fast, course | 20.0 | 48.0 | 2.40× |" in text
+    assert "Fast / course: median 2.00× samples/s, spread 40.0% ((max − min) / median over 3 repetitions)." in text
+    for block in text.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        if rows:
+            assert len({row.count("|") for row in rows}) == 1, block
+
+
+def test_results_without_flops_print_as_before(bench, results):
+    """The reference run has no FLOPs, peak or steps part: its tables must not change."""
+    text = bench.format_markdown(results)
+    assert "MFU" not in text and "Matmul peak" not in text and "Training steps" not in text
 
 
 def test_tokenization_benchmark_runs(bench):
