@@ -29,7 +29,7 @@ Measures, and prints as markdown tables (and writes as JSON):
 4. tokenization: per-example ``map`` vs ``map(batched=True)`` vs ``num_proc=2``;
 5. the test suite (``pytest -q -x``) wall time.
 
-``--short`` is a smoke test (a few hundred training samples, one seed, 5 × 12
+``--short`` is a smoke test (a few hundred training samples, one seed, 15 × 8
 interleaved steps); its accuracy numbers mean nothing. Timing numbers depend on
 whatever else runs: run it on an otherwise idle machine.
 """
@@ -280,9 +280,9 @@ def finetune_summary(runs: list[dict], peaks: dict | None = None) -> dict:
 
 # --------------------------------------------------------------------------- 2. training steps, interleaved
 
-STEP_WARMUP = 2  # untimed steps per recipe before the first segment (first calls allocate and pick kernels)
+
 # (repetitions, steps per recipe per repetition): full run, and --short. See steps_benchmark for the time estimate.
-STEP_SETTINGS = {"full": (9, 24), "short": (5, 12)}
+STEP_SETTINGS = {"full": (21, 12), "short": (15, 8)}
 
 
 def spread_batches(count: int, repetitions: int, steps: int) -> list[list[int]]:
@@ -334,6 +334,9 @@ def interleaved_summary(runs: list[dict], peaks: dict | None = None, precisions:
         ratios = [fast / course for fast, course in zip(rates["fast"], rates["course"], strict=True)]
         median = statistics.median(ratios)
         summary.update(ratios=ratios, ratio_median=median, ratio_spread=(max(ratios) - min(ratios)) / median)
+        if len(ratios) >= 4:  # the middle half of the repetitions: one noisy segment does not move it
+            quartiles = statistics.quantiles(ratios, n=4, method="inclusive")
+            summary["ratio_iqr"] = (quartiles[2] - quartiles[0]) / median
     return summary
 
 
@@ -434,11 +437,13 @@ def steps_benchmark(
     run's matmul ``peaks``. Collation happens before timing; everything in
     the optimizer step is timed.
 
-    Time on a 2-core CPU (estimated from the reference machine's ~0.25 s per
-    course step and ≤ 0.5 s per fast step, not measured): --short (5 × 12 steps
-    per recipe) ≈ 45 s of timed steps plus ≈ 1 min of loading (data, two models,
-    one epoch of collation each) and the bf16 probe when not cached (≤ 25 s), so
-    ≈ 2 min, under the 5-minute target; the full setting (9 × 24) ≈ 3–4 min.
+    Every repetition times the same batches, so repetitions differ only by the
+    machine; the summary gives the range and, from four repetitions on, the
+    interquartile spread of the ratio.
+
+    Measured on a 2-core AMD EPYC (bf16 chosen, probe cached): --short (15
+    repetitions × 8 steps per recipe) 84-86 s for the whole command, the full
+    setting (21 × 12) 190 s.
     """
     import torch
 
@@ -455,15 +460,19 @@ def steps_benchmark(
             recipes[name], epochs[name], steppers[name], config = _recipe_stepper(
                 name, device, checkpoint, tokenizer, tokenized["train"], seed, output_dir
             )
-    plans = {name: spread_batches(len(epochs[name]), repetitions, steps) for name in names}
+    # Every repetition times the same batches (spread over the epoch): the repetitions then differ only by the
+    # machine, not by which sentence lengths they drew. Measured on a 2-core AMD EPYC (bf16) with a different draw
+    # per repetition: the repetition holding the epoch's longest batch ran at 146 useful GFLOP/s against 176-188
+    # for the others, a spread of 36-41 % in the ratio.
+    plans = {name: spread_batches(len(epochs[name]), 1, steps) * repetitions for name in names}
 
     def synchronize():
         if device == "cuda":
             torch.cuda.synchronize()
 
-    for name in names:  # warm-up, not timed
-        for batch in epochs[name][:STEP_WARMUP]:
-            steppers[name](batch)
+    for name in names:  # warm-up, not timed: one pass over the segment's batches (every shape it will see)
+        for index in plans[name][0]:
+            steppers[name](epochs[name][index])
     runs = []
     for rep in range(repetitions):
         order = names if rep % 2 == 0 else names[::-1]
@@ -491,7 +500,7 @@ def steps_benchmark(
     return {
         "repetitions": repetitions,
         "segment_steps": steps,
-        "warmup_steps": STEP_WARMUP,
+        "warmup_steps": steps,
         "device": device,
         "recipes": recipes,
         "runs": runs,
@@ -687,7 +696,12 @@ def format_steps(steps: dict) -> list[str]:
         lines += [
             "",
             f"Fast / course: median {summary['ratio_median']:.2f}× samples/s, spread {summary['ratio_spread']:.1%} "
-            f"((max − min) / median over {summary['repetitions']} repetitions).",
+            f"((max − min) / median over {summary['repetitions']} repetitions)"
+            + (
+                f", interquartile spread {summary['ratio_iqr']:.1%} ((Q3 − Q1) / median)."
+                if "ratio_iqr" in summary
+                else "."
+            ),
         ]
     return lines
 

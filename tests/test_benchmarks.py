@@ -179,6 +179,7 @@ def test_interleaved_summary_median_ratio_and_spread(bench):
     assert summary["ratios"] == pytest.approx([2.0, 2.4, 1.6])
     assert summary["ratio_median"] == pytest.approx(2.0)
     assert summary["ratio_spread"] == pytest.approx((2.4 - 1.6) / 2.0)
+    assert "ratio_iqr" not in summary  # three repetitions have no meaningful quartiles
     course, fast = summary["recipes"]["course"], summary["recipes"]["fast"]
     assert course["samples_per_s"] == pytest.approx(24.0) and fast["samples_per_s"] == pytest.approx(48.0)
     # course: 2e11 FLOPs in 4.0, 4.8, 3.2 s → median 50 GFLOP/s = 25 % of the fp32 peak; no bf16 MFU for fp32
@@ -190,6 +191,18 @@ def test_interleaved_summary_median_ratio_and_spread(bench):
     assert bench.interleaved_summary(fake_steps(bench)["runs"])["recipes"]["fast"]["mfu_fp32"] is None  # no peak
     with pytest.raises(ValueError):
         bench.interleaved_summary([])
+
+
+def test_interquartile_spread_ignores_one_noisy_repetition(bench):
+    runs = [
+        {name: {"samples": samples, "seconds": 1.0, "useful_flops": 1e9, "padded_flops": 1e9} for name, samples in pair}
+        for pair in ([("course", 10), ("fast", fast)] for fast in (20, 21, 22, 23, 24, 40))
+    ]
+    summary = bench.interleaved_summary(runs)
+    assert summary["ratio_median"] == pytest.approx(2.25)
+    assert summary["ratio_spread"] == pytest.approx((4.0 - 2.0) / 2.25)  # the range follows the outlier
+    quartiles = (2.1 + 0.25 * 0.1, 2.3 + 0.75 * 0.1)  # inclusive quartiles of 2.0, 2.1, 2.2, 2.3, 2.4, 4.0
+    assert summary["ratio_iqr"] == pytest.approx((quartiles[1] - quartiles[0]) / 2.25)
 
 
 def test_each_repetition_samples_the_whole_epoch(bench):
