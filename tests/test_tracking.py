@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -65,9 +64,13 @@ def _trackio_env(trackio_dir) -> dict[str, str]:
 
 
 def _trackio_cli(*args: str, env: dict[str, str]) -> dict:
-    """One read-only ``trackio ... --json`` command (trackio's own way to read a project back)."""
+    """One read-only ``trackio ... --json`` command (trackio's own way to read a project back).
+
+    It runs trackio's console entry point with this interpreter, so the test reads the project with the trackio
+    of the environment under test even when that environment's bin folder is not on PATH.
+    """
     done = subprocess.run(
-        [shutil.which("trackio") or "trackio", *args, "--json"],
+        [sys.executable, "-c", "import sys; from trackio.cli import main; sys.exit(main())", *args, "--json"],
         env=env,
         capture_output=True,
         text=True,
