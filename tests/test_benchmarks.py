@@ -12,6 +12,14 @@ def bench():
     return benchmark
 
 
+def assert_tables_are_rectangular(text: str) -> None:
+    """Every markdown table row in ``text`` has as many cells as its header."""
+    for block in text.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        if rows:
+            assert len({row.count("|") for row in rows}) == 1, block
+
+
 def fake_run(recipe, seed, train_s, accuracy, bf16=False, sampling=None):
     return {
         "recipe": recipe,
@@ -99,11 +107,7 @@ def test_markdown_tables(bench, results):
     assert "bf16: the full fast recipe is 1.60× faster than without it." in text
     assert "| dynamic | 25.0% | 70.0 | 20.0 | 2.00× |" in text
     assert "2.0 min, exit code 0: 10 passed" in text
-    # every table row has as many cells as its header
-    for block in text.split("\n\n"):
-        rows = [line for line in block.splitlines() if line.startswith("|")]
-        if rows:
-            assert len({row.count("|") for row in rows}) == 1, block
+    assert_tables_are_rectangular(text)
 
 
 def test_parts_can_be_missing(bench, results):
@@ -250,10 +254,7 @@ def test_markdown_shows_flops_peak_steps_load_and_flags(bench, results):
     )
     assert "| 2 | fast, course | 20.0 | 48.0 | 2.40× |" in text
     assert "Fast / course: median 2.00× samples/s, spread 40.0% ((max − min) / median over 3 repetitions)." in text
-    for block in text.split("\n\n"):
-        rows = [line for line in block.splitlines() if line.startswith("|")]
-        if rows:
-            assert len({row.count("|") for row in rows}) == 1, block
+    assert_tables_are_rectangular(text)
 
 
 def test_results_without_flops_print_as_before(bench, results):
