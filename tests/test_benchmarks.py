@@ -1,10 +1,14 @@
 """course_tools.benchmark: result summaries, markdown/JSON output and a tiny tokenization run (no timing assertions)."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from course_tools import benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +298,64 @@ def test_the_benchmarks_write_the_files_their_readers_read():
 
     assert reference.REFERENCE == package_data.PACKAGE_DATA / "benchmark_reference.json"
     assert runtime.COST_FILE == package_data.PACKAGE_DATA / "checkpoint_cost.json"
+
+
+STEPS_RUNS = ROOT / "benchmarks" / "steps-2026-12-02"
+
+
+def _steps_rows() -> dict[str, list[str]]:
+    """The benchmarks/README.md table of interleaved step runs: result file name -> the row's cells."""
+    rows = {}
+    for line in (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| \[[^\]]+\]\(steps-2026-12-02/([\w-]+\.json)\) \|", line)
+        if match:
+            rows[match.group(1)] = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return rows
+
+
+def _rates(run: dict, recipe: str) -> list[float]:
+    return [rep[recipe]["samples"] / rep[recipe]["seconds"] for rep in run["steps"]["runs"]]
+
+
+def test_the_readme_table_of_step_runs_is_read_from_their_result_files():
+    rows = _steps_rows()
+    assert sorted(rows) == sorted(path.name for path in STEPS_RUNS.glob("*.json")), "every stored run has a row"
+    for name, cells in rows.items():
+        run = json.loads((STEPS_RUNS / name).read_text(encoding="utf-8"))
+        steps, summary = run["steps"], run["steps"]["summary"]
+        course, fast = summary["recipes"]["course"], summary["recipes"]["fast"]
+        peaks = run["machine"]["matmul_peak_gflops"]
+        iqr = f"{summary['ratio_iqr']:.1%}" if "ratio_iqr" in summary else "—"
+        if fast["mfu_bf16"] is not None:
+            fast_mfu = f"bf16 峰值的 {fast['mfu_bf16']:.1%}"
+        else:
+            fast_mfu = f"fp32 峰值的 {fast['mfu_fp32']:.1%}"
+        assert cells[1:] == [
+            f"{steps['repetitions']} × {steps['segment_steps']}",
+            f"{run['total_s']:.0f}",
+            f"{peaks['fp32']:.0f} / {peaks['bf16']:.0f}",
+            f"{course['samples_per_s']:.1f}",
+            f"{fast['samples_per_s']:.1f}",
+            f"{summary['ratio_median']:.2f}×",
+            f"{summary['ratio_spread']:.1%}",
+            iqr,
+            f"{course['mfu_fp32']:.1%}",
+            fast_mfu,
+            f"{course['padding_compute_share']:.1%} / {fast['padding_compute_share']:.1%}",
+        ], name
+
+
+def test_what_the_readme_reads_from_the_step_runs():
+    """The sentences under the table: medians within a tenth, one IQR under 10 %, the drift of the full run."""
+    runs = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in STEPS_RUNS.glob("*.json")}
+    bf16 = {name: run for name, run in runs.items() if run["steps"]["precision"]["mode"] == "bf16"}
+    medians = [run["steps"]["summary"]["ratio_median"] for run in bf16.values()]
+    assert len(bf16) == 3 and max(medians) / min(medians) < 1.10  # "三次 bf16 运行 ... 相差不到一成"
+    assert (round(min(medians), 2), round(max(medians), 2)) == (2.41, 2.49)
+    assert [name for name, run in runs.items() if run["steps"]["summary"].get("ratio_iqr", 1) <= 0.10] == ["short-1"]
+    assert all(run["steps"]["summary"]["ratio_spread"] > 0.10 for run in runs.values())  # 按极差一次也没有做到
+    full = runs["full"]
+    assert (round(min(_rates(full, "fast"))), round(max(_rates(full, "fast")))) == (35, 63)
+    assert (round(min(_rates(full, "course")), 1), round(max(_rates(full, "course")), 1)) == (16.7, 25.5)
+    fp32 = runs["short-fp32-per-repetition-draw"]["steps"]["summary"]["recipes"]["fast"]
+    assert 0.55 < fp32["mfu_fp32"] < 0.60  # "快速配方用 fp32 时约 58%", short of the 60 % goal
