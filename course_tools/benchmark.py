@@ -461,9 +461,8 @@ def steps_benchmark(
                 name, device, checkpoint, tokenizer, tokenized["train"], seed, output_dir
             )
     # Every repetition times the same batches (spread over the epoch): the repetitions then differ only by the
-    # machine, not by which sentence lengths they drew. Measured on a 2-core AMD EPYC (bf16) with a different draw
-    # per repetition: the repetition holding the epoch's longest batch ran at 146 useful GFLOP/s against 176-188
-    # for the others, a spread of 36-41 % in the ratio.
+    # machine, not by which sentence lengths they drew (with a different draw per repetition, the one holding the
+    # epoch's longest batch was clearly slower per FLOP, and the ratio's spread grew with it).
     plans = {name: spread_batches(len(epochs[name]), 1, steps) * repetitions for name in names}
 
     def synchronize():
